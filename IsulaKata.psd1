@@ -1,0 +1,29 @@
+@{
+    RootModule           = 'IsulaKata.psm1'
+    ModuleVersion        = '0.1.0'
+    CompatiblePSEditions = @('Core')
+    GUID                 = '4a41dee4-46cb-4933-a9c8-219400db9cff'
+    Author               = 'IsulaKata contributors'
+    CompanyName          = 'IsulaKata'
+    Copyright            = '(c) 2026 IsulaKata contributors. MIT License.'
+    Description          = 'Prepares openEuler hosts to run secure containers with iSulad, the kata shim v2 runtime (containerd-shim-kata-v2) and the StratoVirt or QEMU hypervisor: LVM thin pool storage, daemon.json, kata configuration, vhost_vsock, and a proof that containers really run in a VM. Safe by default: -WhatIf everywhere, backups, atomic writes, refusals before any disk is touched.'
+    PowerShellVersion    = '7.4'
+    FormatsToProcess     = @(
+        'Formats/Isulad.Format.ps1xml'
+    )
+    CmdletsToExport      = @(
+        'Get-IsulaRuntime'
+        'Set-IsulaRuntime'
+    )
+    FunctionsToExport    = @()
+    AliasesToExport      = @()
+    VariablesToExport    = @()
+    PrivateData          = @{
+        PSData = @{
+            Tags         = @('Linux', 'PSEdition_Core', 'iSulad', 'kata-containers', 'StratoVirt', 'QEMU', 'openEuler', 'LVM', 'containers', 'secure-containers')
+            LicenseUri   = 'https://github.com/isulakata/IsulaKata/blob/main/LICENSE'
+            ProjectUri   = 'https://github.com/isulakata/IsulaKata'
+            ReleaseNotes = 'See https://github.com/isulakata/IsulaKata/blob/main/CHANGELOG.md'
+        }
+    }
+}

@@ -1,0 +1,101 @@
+#!/usr/bin/env pwsh
+<#
+.SYNOPSIS
+    Builds, tests and packages the IsulaKata module.
+.DESCRIPTION
+    Build    (default) produces the installable module folder output/IsulaKata/<ModuleVersion>/.
+    Test     builds, then runs every Pester test in a child pwsh against that folder; exits non-zero on failure.
+    Package  builds, then produces output/IsulaKata.<ModuleVersion>.nupkg.
+    Preview  builds, then shows what the module would do on this machine without changing it.
+    The version lives in one place: ModuleVersion in IsulaKata.psd1.
+.EXAMPLE
+    dotnet tool restore; dotnet tool run pwsh -NoProfile -File ./build.ps1 -Task Test
+#>
+[CmdletBinding()]
+param(
+    [ValidateSet('Build', 'Test', 'Package', 'Preview')]
+    [string] $Task = 'Build',
+
+    [ValidateSet('Debug', 'Release')]
+    [string] $Configuration = 'Release',
+
+    # Test only: the tags of Pester tests to run (default: all).
+    [string[]] $Tag
+)
+
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version Latest
+
+$repo = $PSScriptRoot
+$manifest = Import-PowerShellDataFile -LiteralPath (Join-Path $repo 'IsulaKata.psd1')
+$version = $manifest.ModuleVersion
+$output = Join-Path $repo 'output'
+$moduleDir = Join-Path $output "IsulaKata/$version"
+$source = Join-Path $repo 'src/IsulaKata.PowerShell'
+
+function Invoke-Native {
+    # Runs a program (first argument) with the other arguments as they are, and stops the build when it fails.
+    $program, $arguments = $args
+    Write-Host "> $program $($arguments -join ' ')" -ForegroundColor DarkGray
+    & $program @arguments
+    if ($LASTEXITCODE -ne 0) { throw "'$program $($arguments -join ' ')' failed with exit code $LASTEXITCODE." }
+}
+
+function Get-ChildPwsh {
+    # The pwsh this build runs in (the dotnet tool), started fresh: dotnet <PSHOME>/pwsh.dll.
+    $pwshDll = Join-Path $PSHOME 'pwsh.dll'
+    if ((Split-Path -Leaf ([Environment]::ProcessPath)) -eq 'dotnet' -and (Test-Path $pwshDll)) {
+        return @([Environment]::ProcessPath, $pwshDll)
+    }
+    return @([Environment]::ProcessPath)
+}
+
+function Invoke-Build {
+    $staging = Join-Path $output 'staging'
+    Remove-Item -LiteralPath $staging, $moduleDir -Recurse -Force -ErrorAction SilentlyContinue
+    Invoke-Native dotnet publish (Join-Path $source 'IsulaKata.PowerShell.csproj') -c $Configuration -o (Join-Path $staging 'lib') "-p:Version=$version" --nologo -v quiet
+    Invoke-Native dotnet publish (Join-Path $source 'Loader/IsulaKata.Loader.csproj') -c $Configuration -o (Join-Path $staging 'bin') "-p:Version=$version" --nologo -v quiet
+
+    New-Item -ItemType Directory -Path (Join-Path $moduleDir 'lib'), (Join-Path $moduleDir 'bin'), (Join-Path $moduleDir 'Formats') -Force | Out-Null
+    # Only what a user needs: no pdb, no deps.json, no XML docs.
+    Copy-Item (Join-Path $staging 'lib/*.dll') (Join-Path $moduleDir 'lib')
+    Copy-Item (Join-Path $staging 'bin/IsulaKata.Loader.dll') (Join-Path $moduleDir 'bin')
+    Copy-Item (Join-Path $repo 'IsulaKata.psd1'), (Join-Path $source 'Module/IsulaKata.psm1'), (Join-Path $repo 'LICENSE') $moduleDir
+    Copy-Item (Join-Path $source 'Formats/*.Format.ps1xml') (Join-Path $moduleDir 'Formats')
+    Remove-Item -LiteralPath $staging -Recurse -Force
+
+    $null = Test-ModuleManifest -Path (Join-Path $moduleDir 'IsulaKata.psd1')
+    Write-Host "Built $moduleDir"
+}
+
+function Invoke-Test {
+    Invoke-Native dotnet restore (Join-Path $repo 'tests/TestDependencies.csproj') --nologo -v quiet
+    $pesterVersion = ([xml](Get-Content -Raw (Join-Path $repo 'tests/TestDependencies.csproj'))).Project.PropertyGroup.PesterVersion
+    $nugetRoot = if ($env:NUGET_PACKAGES) { $env:NUGET_PACKAGES } else { Join-Path $HOME '.nuget/packages' }
+    $pester = Join-Path $nugetRoot "pester/$pesterVersion/tools/Pester.psd1"
+    if (-not (Test-Path -LiteralPath $pester)) { throw "Pester $pesterVersion was not restored to '$pester'." }
+
+    $child = Get-ChildPwsh
+    $runner = Join-Path $repo 'tests/Invoke-PesterSuite.ps1'
+    $arguments = @('-NoProfile', '-NonInteractive', '-File', $runner, '-PesterPath', $pester,
+        '-ModulePath', (Join-Path $moduleDir 'IsulaKata.psd1'), '-TestPath', (Join-Path $repo 'tests/Pester'))
+    if ($Tag) { $arguments += @('-Tag', ($Tag -join ',')) }
+    & $child[0] @($child | Select-Object -Skip 1) @arguments
+    if ($LASTEXITCODE -ne 0) {
+        Write-Host "Tests failed (exit code $LASTEXITCODE)." -ForegroundColor Red
+        exit 1
+    }
+}
+
+function Invoke-Preview {
+    $child = Get-ChildPwsh
+    & $child[0] @($child | Select-Object -Skip 1) -NoProfile -NonInteractive -File (Join-Path $repo 'tests/Show-Preview.ps1') -ModulePath (Join-Path $moduleDir 'IsulaKata.psd1')
+    if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
+}
+
+switch ($Task) {
+    'Build' { Invoke-Build }
+    'Test' { Invoke-Build; Invoke-Test }
+    'Package' { Invoke-Build; throw 'The Package task is not implemented yet.' }
+    'Preview' { Invoke-Build; Invoke-Preview }
+}

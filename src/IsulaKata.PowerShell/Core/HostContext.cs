@@ -1,0 +1,40 @@
+using System;
+using System.Threading;
+
+namespace IsulaKata.Core;
+
+/// <summary>Progress of a long step: one activity, a status line, a percent when it is known (else -1).</summary>
+public delegate void ProgressCallback(string activity, string status, int percent, bool completed);
+
+/// <summary>
+/// What every engine call gets: the target root and its files, the command runner, the log, progress,
+/// and the cancellation token (cancelled when the user presses Ctrl+C).
+/// </summary>
+public sealed class HostContext
+{
+    public HostContext(HostFiles files, ICommandRunner runner, Action<string> log, CancellationToken cancellation,
+        ProgressCallback? progress = null)
+    {
+        Files = files;
+        Runner = runner;
+        Log = log;
+        Cancellation = cancellation;
+        Progress = progress ?? ((_, _, _, _) => { });
+    }
+
+    /// <summary>Builds the usual context: real files under <paramref name="root"/>, the CliWrap runner.</summary>
+    public static HostContext Create(string root, Action<string> log, CancellationToken cancellation, ProgressCallback? progress = null)
+        => new(new HostFiles(root, log, cancellation), new CommandRunner(log, cancellation), log, cancellation, progress);
+
+    public HostFiles Files { get; }
+    public ICommandRunner Runner { get; }
+    public Action<string> Log { get; }
+    public ProgressCallback Progress { get; }
+    public CancellationToken Cancellation { get; }
+
+    /// <summary>The target root as given ('/' for this host).</summary>
+    public string Root => Files.Root;
+
+    /// <summary>True when the target is this running host; under any other root no host command runs.</summary>
+    public bool IsLiveHost => Files.IsLiveHost;
+}

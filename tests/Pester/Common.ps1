@@ -1,0 +1,61 @@
+# Dot-sourced by every test file (in BeforeAll): imports the built module and offers the fake host.
+
+$script:ModulePath = if ($env:ISULAKATA_MODULE) { $env:ISULAKATA_MODULE } else {
+    Get-ChildItem (Join-Path $PSScriptRoot '../../output/IsulaKata/*/IsulaKata.psd1') | Select-Object -Last 1 -ExpandProperty FullName
+}
+Import-Module $script:ModulePath -Force
+$script:Fixtures = Join-Path $PSScriptRoot 'Fixtures'
+$script:FakeBin = Join-Path $PSScriptRoot 'Fakes/bin'
+
+function New-FakeHost {
+    <#
+    .SYNOPSIS
+        Puts the fake programs first on PATH with a fresh state folder; returns that folder.
+        Each fake appends one line per call, "<program> <args...>", to <state>/commands.log.
+    #>
+    param([string] $Path = (Join-Path $TestDrive ('fake-' + [guid]::NewGuid().ToString('N').Substring(0, 6))))
+    New-Item -ItemType Directory -Path $Path -Force | Out-Null
+    New-Item -ItemType File -Path (Join-Path $Path 'commands.log') -Force | Out-Null
+    $env:ISULAKATA_FAKE_STATE = $Path
+    if (-not $script:OriginalPath) { $script:OriginalPath = $env:PATH }
+    $env:PATH = "$($script:FakeBin):$($script:OriginalPath)"
+    return $Path
+}
+
+function Remove-FakeHost {
+    if ($script:OriginalPath) { $env:PATH = $script:OriginalPath }
+    Remove-Item Env:ISULAKATA_FAKE_STATE -ErrorAction SilentlyContinue
+}
+
+function Get-FakeCommand {
+    # The commands the fakes ran, one "<program> <args...>" string each, in order.
+    param([string] $State = $env:ISULAKATA_FAKE_STATE)
+    @(Get-Content -LiteralPath (Join-Path $State 'commands.log'))
+}
+
+function New-TestRoot {
+    # A scratch root holding a copy of a fixture at a target path, e.g. New-TestRoot @{ '/etc/isulad/daemon.json' = 'daemon.shipped.json' }.
+    param([hashtable] $Files = @{})
+    $root = Join-Path $TestDrive ('root-' + [guid]::NewGuid().ToString('N').Substring(0, 6))
+    New-Item -ItemType Directory -Path $root | Out-Null
+    foreach ($target in $Files.Keys) {
+        $hostPath = Join-Path $root $target.TrimStart('/')
+        New-Item -ItemType Directory -Path (Split-Path $hostPath) -Force | Out-Null
+        Copy-Item -LiteralPath (Join-Path $script:Fixtures $Files[$target]) -Destination $hostPath
+    }
+    return $root
+}
+
+function Get-Sha256 { param([string] $Path) (Get-FileHash -LiteralPath $Path -Algorithm SHA256).Hash }
+
+function Set-FakeState {
+    # Tells the fakes how to behave: writes <state>/<Name> (e.g. config-path, fail-if-config-contains, never-answers).
+    param([Parameter(Mandatory)] [string] $Name, [string] $Value = '', [string] $State = $env:ISULAKATA_FAKE_STATE)
+    Set-Content -LiteralPath (Join-Path $State $Name) -Value $Value -NoNewline
+}
+
+function Invoke-Fake {
+    # Runs one of the fake programs directly (e.g. to start the fake isulad before a test).
+    param([Parameter(Mandatory)] [string] $Name, [Parameter(ValueFromRemainingArguments)] [string[]] $Arguments)
+    & (Join-Path $script:FakeBin $Name) @Arguments
+}
