@@ -9,11 +9,15 @@
     Description          = 'Prepares openEuler hosts to run secure containers with iSulad, the kata shim v2 runtime (containerd-shim-kata-v2) and the StratoVirt or QEMU hypervisor: LVM thin pool storage, daemon.json, kata configuration, vhost_vsock, and a proof that containers really run in a VM. Safe by default: -WhatIf everywhere, backups, atomic writes, refusals before any disk is touched.'
     PowerShellVersion    = '7.4'
     FormatsToProcess     = @(
+        'Formats/Host.Format.ps1xml'
         'Formats/Isulad.Format.ps1xml'
     )
     CmdletsToExport      = @(
         'Get-IsulaRuntime'
+        'Install-IsulaKataPackage'
         'Set-IsulaRuntime'
+        'Test-IsulaKataHost'
+        'Test-SecureContainer'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

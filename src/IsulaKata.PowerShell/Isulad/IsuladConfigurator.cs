@@ -225,7 +225,7 @@ public sealed class IsuladConfigurator
     }
 
     /// <summary>Warns about storage flags in the service's environment file that iSulad merges with daemon.json.</summary>
-    private IEnumerable<string> SysconfigWarnings()
+    public IEnumerable<string> SysconfigWarnings()
     {
         string? sysconfig = _host.Files.ReadText(SysconfigPath);
         if (sysconfig is null)

@@ -1,0 +1,77 @@
+using System;
+using System.Management.Automation;
+using IsulaKata.Core;
+using IsulaKata.Host;
+using IsulaKata.Isulad;
+
+namespace IsulaKata.Commands;
+
+/// <summary>Starts a container with iSulad and the kata runtime and proves it runs in a VM; removes it afterwards.</summary>
+[Cmdlet(VerbsDiagnostic.Test, "SecureContainer", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[OutputType(typeof(SecureContainerTest))]
+public sealed class TestSecureContainerCommand : IsulaKataCmdlet
+{
+    /// <summary>The image to run (it runs `sh`, so it needs a shell).</summary>
+    [Parameter(Position = 0)]
+    [ValidateNotNullOrEmpty]
+    public string Image { get; set; } = "busybox";
+
+    /// <summary>The runtime to start the container with (isula run --runtime).</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string Runtime { get; set; } = IsuladRules.KataShimV2;
+
+    /// <summary>The hypervisor the VM must run in; without it, the one kata is configured for, or any known one.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ValidateSet(HypervisorProcesses.StratoVirt, HypervisorProcesses.Qemu)]
+    public string? Hypervisor { get; set; }
+
+    /// <summary>How long each isula command may take (`isula run` includes pulling the image and booting the VM).</summary>
+    [Parameter]
+    [ValidateRange(1, 3600)]
+    public int TimeoutSeconds { get; set; } = (int)SecureContainerProbe.DefaultTimeout.TotalSeconds;
+
+    /// <summary>Leave the containers that started running instead of removing them.</summary>
+    [Parameter]
+    public SwitchParameter Keep { get; set; }
+
+    /// <summary>How many containers to start side by side (a density check); each gets its own result.</summary>
+    [Parameter]
+    [ValidateRange(1, 1000)]
+    public int Count { get; set; } = 1;
+
+    protected override void ProcessRecord()
+    {
+        try
+        {
+            var request = new SecureContainerRequest
+            {
+                Image = Image,
+                Runtime = Runtime,
+                Hypervisor = HypervisorProcesses.Normalize(Hypervisor),
+                Timeout = TimeSpan.FromSeconds(TimeoutSeconds),
+                Keep = Keep,
+                Count = Count,
+            };
+            SecureContainerPlan plan = SecureContainerProbe.Plan(request);
+            bool confirmed = true;
+            foreach (string name in plan.Names)
+            {
+                confirmed &= ShouldProcess($"container '{name}' ({Image})", string.Join("; ", plan.Commands(name)));
+            }
+            if (!confirmed)
+            {
+                return;
+            }
+            var probe = new SecureContainerProbe(CreateContext("/"));
+            foreach (SecureContainerTest result in probe.Run(plan))
+            {
+                WriteObject(result);
+            }
+        }
+        catch (IsulaKataException error)
+        {
+            Fail(error);
+        }
+    }
+}

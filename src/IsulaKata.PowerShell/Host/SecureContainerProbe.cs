@@ -1,0 +1,459 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Linq;
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using System.Threading;
+using IsulaKata.Core;
+using IsulaKata.Isulad;
+
+namespace IsulaKata.Host;
+
+/// <summary>What Test-SecureContainer asks for.</summary>
+public sealed class SecureContainerRequest
+{
+    public string Image { get; init; } = "busybox";
+    public string Runtime { get; init; } = IsuladRules.KataShimV2;
+
+    /// <summary>StratoVirt or Qemu; null accepts any known hypervisor.</summary>
+    public string? Hypervisor { get; init; }
+
+    /// <summary>The limit for each isula command (image pull and VM boot included in `isula run`).</summary>
+    public TimeSpan Timeout { get; init; } = SecureContainerProbe.DefaultTimeout;
+
+    /// <summary>Leave the containers that started running.</summary>
+    public bool Keep { get; init; }
+
+    /// <summary>How many containers to start side by side.</summary>
+    public int Count { get; init; } = 1;
+}
+
+/// <summary>The containers a test will create, named before anything runs (so -WhatIf shows the real commands).</summary>
+public sealed class SecureContainerPlan
+{
+    internal SecureContainerPlan(SecureContainerRequest request, IReadOnlyList<string> names)
+    {
+        Request = request;
+        Names = names;
+    }
+
+    public SecureContainerRequest Request { get; }
+
+    /// <summary>The unique --name of each container, e.g. isulakata-proof-1f2e3d4c-1.</summary>
+    public IReadOnlyList<string> Names { get; }
+
+    /// <summary>The commands the test runs for the container called <paramref name="name"/>, as a person would type them.</summary>
+    public IReadOnlyList<string> Commands(string name)
+    {
+        // The id is known only once isula prints it: "<id>" stands for it, unquoted.
+        string inspect = CommandResult.FormatCommandLine("isula", SecureContainerProbe.InspectRuntimeArguments("ID"));
+        var commands = new List<string>
+        {
+            CommandResult.FormatCommandLine("isula", SecureContainerProbe.RunArguments(Request, name)),
+            inspect.Substring(0, inspect.Length - "ID".Length) + "<id>",
+        };
+        if (!Request.Keep)
+        {
+            commands.Add("isula rm -f <id>");
+        }
+        return commands;
+    }
+}
+
+/// <summary>
+/// Starts containers with iSulad and proves each runs in a VM: `isula run -tid --runtime`, the runtime read back
+/// with `isula inspect`, the hypervisor and shim processes found in /proc by name and container id, start time and
+/// memory measured. Whatever was created is removed afterwards (unless Keep), also after a failure or Ctrl+C. A failed
+/// check is a result with its failures; only a host where isula cannot work at all is an exception.
+/// </summary>
+public sealed class SecureContainerProbe
+{
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(120);
+
+    /// <summary>Cleanup runs with its own limit, not cancelled by Ctrl+C.</summary>
+    public static readonly TimeSpan CleanupTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long the VM and shim processes may take to exit after `isula rm -f`.</summary>
+    public static readonly TimeSpan ExitTimeout = TimeSpan.FromSeconds(10);
+
+    private static readonly Regex ContainerIdPattern = new("^[0-9a-f]{64}$", RegexOptions.CultureInvariant);
+    private readonly HostContext _host;
+    private readonly ICommandRunner _cleanupRunner;
+    private readonly Action<string> _safeLog;
+
+    /// <param name="host">The live host.</param>
+    /// <param name="cleanupRunner">Runs the cleanup commands; by default a runner that Ctrl+C does not cancel.</param>
+    public SecureContainerProbe(HostContext host, ICommandRunner? cleanupRunner = null)
+    {
+        if (!host.IsLiveHost)
+        {
+            throw new IsulaKataException("NotLiveHost", FailureKind.InvalidOperation,
+                $"A secure container can only be started on the running host, not under the root '{host.Root}'.",
+                "Run Test-SecureContainer on the host itself; use Test-IsulaKataHost -Root to check an image's files.", host.Root);
+        }
+        _host = host;
+        _safeLog = message =>
+        {
+            try
+            {
+                host.Log(message);
+            }
+            catch (Exception)
+            {
+                // The log may refuse to write once the user pressed Ctrl+C; cleanup must go on regardless.
+            }
+        };
+        _cleanupRunner = cleanupRunner ?? new CommandRunner(_safeLog, CancellationToken.None);
+    }
+
+    /// <summary>The hypervisor to expect when -Hypervisor is not given: the one kata's active configuration names
+    /// (<see cref="ConfiguredHypervisor.Of"/>); null accepts any known hypervisor.</summary>
+    public string? DefaultHypervisor() => ConfiguredHypervisor.Of(_host);
+
+    /// <summary>Names the containers of a test; nothing runs.</summary>
+    public static SecureContainerPlan Plan(SecureContainerRequest request)
+    {
+        if (request.Count < 1)
+        {
+            throw new IsulaKataException("InvalidCount", FailureKind.InvalidArgument,
+                $"-Count must be at least 1, not {request.Count}.", "Pass -Count 1 or more.", request.Count);
+        }
+        string token = Convert.ToHexString(RandomNumberGenerator.GetBytes(4)).ToLowerInvariant();
+        var names = Enumerable.Range(1, request.Count).Select(n => $"isulakata-proof-{token}-{n}").ToList();
+        return new SecureContainerPlan(request, names);
+    }
+
+    internal static string[] RunArguments(SecureContainerRequest request, string name)
+        => new[] { "run", "-tid", "--runtime", request.Runtime, "--name", name, request.Image, "sh" };
+
+    internal static string[] InspectRuntimeArguments(string id)
+        => new[] { "inspect", "-f", "{{ json .HostConfig.Runtime }}", id };
+
+    /// <summary>Throws when isula cannot work at all here: not installed, or the daemon does not answer.</summary>
+    public void CheckHost()
+    {
+        if (!_host.Runner.Exists("isula"))
+        {
+            throw new IsulaKataException("IsulaNotFound", FailureKind.NotInstalled,
+                "'isula' was not found on PATH, so no container can be started: iSulad is not installed on this host.",
+                "Install the packages (Install-IsulaKataPackage), start the daemon (systemctl enable --now isulad), then run the test again.",
+                "isula");
+        }
+        CommandResult info = _host.Runner.Run("isula", new[] { "info" }, TimeSpan.FromSeconds(15));
+        if (info.Succeeded)
+        {
+            return;
+        }
+        string detail = info.Diagnostics(4);
+        uint user = Native.GetEffectiveUserId();
+        if (user != 0 || detail.Contains("ermission denied", StringComparison.Ordinal))
+        {
+            // isula says the same for a socket it may not open as for a daemon that is down; only root can tell them apart.
+            throw new IsulaKataException("IsuladAccessDenied", FailureKind.PermissionDenied,
+                $"isulad does not answer this user (uid {user}): '{info.CommandLine}' failed:{Environment.NewLine}{detail}",
+                "Run the test as root (sudo pwsh): isulad's socket belongs to root.", "isulad");
+        }
+        throw new IsulaKataException("IsuladNotRunning", FailureKind.ResourceUnavailable,
+            $"isulad does not answer, so no container can be started: '{info.CommandLine}' failed with exit code {info.ExitCode}:{Environment.NewLine}{detail}",
+            "Start isulad (systemctl start isulad); if it does not start, read 'journalctl -u isulad' (Test-IsulaKataHost names the usual causes).",
+            "isulad");
+    }
+
+    /// <summary>Runs the test: one result per container, after every container this call created was removed.</summary>
+    public IReadOnlyList<SecureContainerTest> Run(SecureContainerPlan plan)
+    {
+        SecureContainerRequest request = plan.Request;
+        string? expected = HypervisorProcesses.Normalize(request.Hypervisor) ?? DefaultHypervisor();
+        CheckHost();
+        const string activity = "Testing secure containers";
+        var runs = new List<ContainerRun>();
+        try
+        {
+            foreach (string name in plan.Names)
+            {
+                _host.Cancellation.ThrowIfCancellationRequested();
+                _host.Progress(activity, $"Starting container {runs.Count + 1} of {plan.Names.Count} ({request.Image}, {request.Runtime})",
+                    100 * runs.Count / plan.Names.Count, false);
+                var run = new ContainerRun(name);
+                runs.Add(run);
+                Start(run, request);
+                if (run.Started)
+                {
+                    Examine(run, request, expected);
+                }
+            }
+        }
+        finally
+        {
+            Safely(() => _host.Progress(activity, "Removing the test containers", 99, false));
+            foreach (ContainerRun run in runs)
+            {
+                Cleanup(run, request.Keep);
+            }
+            Safely(() => _host.Progress(activity, "done", 100, true));
+        }
+        return runs.Select(run => run.ToResult(request, expected)).ToList();
+    }
+
+    private void Start(ContainerRun run, SecureContainerRequest request)
+    {
+        string[] arguments = RunArguments(request, run.Name);
+        var watch = Stopwatch.StartNew();
+        CommandResult result;
+        try
+        {
+            result = _host.Runner.Run("isula", arguments, request.Timeout);
+        }
+        catch (IsulaKataException timedOut) when (timedOut.ErrorId == "CommandTimedOut")
+        {
+            run.Fail("Run", timedOut.Message,
+                $"Pull the image first (isula pull {request.Image}) so the test measures the start alone, or raise -TimeoutSeconds; "
+                + "if the VM never boots, read 'journalctl -u isulad' and run Test-IsulaKataHost.");
+            return;
+        }
+        long elapsed = watch.ElapsedMilliseconds;
+        // isula prints the id as soon as the container is created, before it starts: a failed start still names it.
+        string? id = result.StandardOutput.Split('\n').Select(l => l.Trim()).LastOrDefault(l => ContainerIdPattern.IsMatch(l));
+        run.Id = id;
+        if (!result.Succeeded)
+        {
+            run.Fail("Run", $"'{result.CommandLine}' failed with exit code {result.ExitCode}:{Environment.NewLine}{result.Diagnostics(6)}",
+                RunFix(result.StandardError + result.StandardOutput, request));
+            return;
+        }
+        if (id is null)
+        {
+            run.Fail("Run", $"'{result.CommandLine}' succeeded but printed no container id (stdout: '{result.StandardOutput.Trim()}').",
+                "Check that 'isula' is iSulad's client (not another program of that name) and run the test again.");
+            return;
+        }
+        run.Started = true;
+        run.StartMilliseconds = elapsed;
+    }
+
+    private static string RunFix(string output, SecureContainerRequest request)
+    {
+        const string diagnose = " Test-IsulaKataHost checks the host for the usual causes.";
+        if (Regex.IsMatch(output, "vhost-vsock|vhost_vsock|vsock", RegexOptions.IgnoreCase))
+        {
+            return "Load the vsock module (modprobe vhost_vsock) and persist it in /etc/modules-load.d/." + diagnose;
+        }
+        if (Regex.IsMatch(output, @"/dev/kvm|\bKVM\b", RegexOptions.IgnoreCase))
+        {
+            return "kata needs a usable /dev/kvm: enable hardware virtualisation (VT-x/AMD-V, or nested virtualisation) and load kvm_intel or kvm_amd." + diagnose;
+        }
+        if (Regex.IsMatch(output, "pull|manifest|image", RegexOptions.IgnoreCase))
+        {
+            return $"Make the image available (isula pull {request.Image}, or check registry-mirrors in daemon.json), or pass -Image with an image this host has." + diagnose;
+        }
+        return "Read why the container did not start: 'journalctl -u isulad' and kata's log (enable_debug in its configuration)." + diagnose;
+    }
+
+    private void Examine(ContainerRun run, SecureContainerRequest request, string? expectedHypervisor)
+    {
+        string id = run.Id!;
+        CommandResult inspect = _host.Runner.Run("isula", InspectRuntimeArguments(id), request.Timeout);
+        if (!inspect.Succeeded)
+        {
+            run.Fail("Runtime", $"'{inspect.CommandLine}' failed with exit code {inspect.ExitCode}:{Environment.NewLine}{inspect.Diagnostics(4)}",
+                "Check that isulad still runs (systemctl status isulad) and run the test again.");
+        }
+        else
+        {
+            run.Runtime = ParseJsonString(inspect.StandardOutput);
+            if (!string.Equals(run.Runtime, request.Runtime, StringComparison.OrdinalIgnoreCase))
+            {
+                run.Fail("Runtime", $"iSulad runs the container with runtime '{run.Runtime}', not '{request.Runtime}'.",
+                    $"Check that iSulad knows '{request.Runtime}' (Get-IsulaRuntime; a shim v2 runtime needs {IsuladRules.ShimBinary(request.Runtime) ?? "its shim"} on isulad's PATH) and that nothing maps it to another runtime.");
+            }
+        }
+
+        var processes = new ProcessTable(_host.Files);
+        IReadOnlyList<LinuxProcess> vms = processes.Find(n => HypervisorProcesses.Identify(n) is not null, id);
+        LinuxProcess? vm = vms.FirstOrDefault(p => expectedHypervisor is null || HypervisorOf(p) == expectedHypervisor);
+        if (vm is not null)
+        {
+            run.Vm = vm;
+        }
+        else if (vms.Count > 0)
+        {
+            string other = HypervisorOf(vms[0])!;
+            run.Fail("HypervisorProcess",
+                $"The container runs in a {other} VM (process {vms[0].ProcessId}), not {expectedHypervisor}.",
+                $"Configure kata for {expectedHypervisor} (Set-KataHypervisor -Hypervisor {expectedHypervisor}), or test with -Hypervisor {other}.");
+        }
+        else
+        {
+            run.Fail("HypervisorProcess",
+                $"No {HypervisorProcesses.ProcessNames(expectedHypervisor)} process carries the container id {id}: the container does not run in a VM.",
+                $"Start containers with the kata runtime ('{IsuladRules.KataShimV2}') and check that kata's configuration names an existing hypervisor binary; Test-IsulaKataHost checks both.");
+        }
+
+        string? shimName = IsuladRules.ShimBinary(request.Runtime.ToLowerInvariant());
+        if (shimName is not null)
+        {
+            run.Shim = processes.Find(n => n == shimName, id).FirstOrDefault();
+            if (run.Shim is null)
+            {
+                run.Fail("ShimProcess", $"No {shimName} process carries the container id {id}.",
+                    $"iSulad starts {shimName} through lib-shim-v2: install lib-shim-v2 and kata-containers (Install-IsulaKataPackage) and make sure {shimName} is on isulad's PATH.");
+            }
+        }
+
+        if (run.Vm is not null)
+        {
+            ProcessMemory? vmMemory = processes.Memory(run.Vm.ProcessId);
+            ProcessMemory? shimMemory = run.Shim is null ? null : processes.Memory(run.Shim.ProcessId);
+            if (vmMemory is ProcessMemory v)
+            {
+                run.MemoryBytes = v.Bytes + (shimMemory?.Bytes ?? 0);
+                run.MemorySource = shimMemory is ProcessMemory s && s.Source != v.Source ? $"{v.Source}+{s.Source}" : v.Source;
+            }
+        }
+    }
+
+    private static string? HypervisorOf(LinuxProcess process)
+        => process.Names.Select(HypervisorProcesses.Identify).FirstOrDefault(h => h is not null);
+
+    private static string ParseJsonString(string output)
+    {
+        string text = output.Trim();
+        try
+        {
+            using JsonDocument document = JsonDocument.Parse(text);
+            return document.RootElement.ValueKind == JsonValueKind.String ? document.RootElement.GetString()! : text;
+        }
+        catch (JsonException)
+        {
+            return text;
+        }
+    }
+
+    /// <summary>Removes what this test created, with a runner Ctrl+C does not stop; never throws.</summary>
+    private void Cleanup(ContainerRun run, bool keep)
+    {
+        if (keep && run.Started)
+        {
+            _safeLog($"-Keep: leaving container '{run.Name}' ({run.Id}) running.");
+            return;
+        }
+        try
+        {
+            string? id = run.Id ?? FindLeftover(run);
+            if (id is null)
+            {
+                run.Removed = !run.CleanupFailed;
+                return;
+            }
+            CommandResult remove = _cleanupRunner.Run("isula", new[] { "rm", "-f", id }, CleanupTimeout);
+            if (!remove.Succeeded)
+            {
+                run.Fail("Cleanup", $"'{remove.CommandLine}' failed with exit code {remove.ExitCode}:{Environment.NewLine}{remove.Diagnostics(4)}",
+                    $"Remove the container by hand: isula rm -f {id}");
+                return;
+            }
+            run.Removed = true;
+            foreach ((LinuxProcess? process, string what) in new[] { (run.Vm, "VM"), (run.Shim, "shim") })
+            {
+                if (process is not null && !WaitUntilGone(process.ProcessId))
+                {
+                    run.Fail("Cleanup", $"The {what} process {process.ProcessId} still runs {ExitTimeout.TotalSeconds:0} seconds after '{remove.CommandLine}'.",
+                        $"Stop it (kill {process.ProcessId}) and read kata's log for why it outlived its container.");
+                }
+            }
+        }
+        catch (IsulaKataException error)
+        {
+            run.Fail("Cleanup", error.Message, error.RecommendedAction);
+        }
+    }
+
+    /// <summary>A failed `isula run` may have created the container without printing its id: look it up by name.</summary>
+    private string? FindLeftover(ContainerRun run)
+    {
+        CommandResult inspect = _cleanupRunner.Run("isula", new[] { "inspect", "-f", "{{ json .Id }}", run.Name }, CleanupTimeout);
+        if (inspect.Succeeded)
+        {
+            string id = ParseJsonString(inspect.StandardOutput);
+            return ContainerIdPattern.IsMatch(id) ? id : run.Name;
+        }
+        string detail = inspect.Diagnostics(4);
+        if (detail.Contains("No such", StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+        run.Fail("Cleanup", $"Could not check whether a container named '{run.Name}' was left behind: '{inspect.CommandLine}' failed:{Environment.NewLine}{detail}",
+            $"List the containers (isula ps -a) and remove '{run.Name}' if it is there: isula rm -f {run.Name}");
+        return null;
+    }
+
+    private bool WaitUntilGone(int pid)
+    {
+        var processes = new ProcessTable(_host.Files);
+        var watch = Stopwatch.StartNew();
+        while (!processes.IsGone(pid))
+        {
+            if (watch.Elapsed >= ExitTimeout)
+            {
+                return false;
+            }
+            Thread.Sleep(100);
+        }
+        return true;
+    }
+
+    private static void Safely(Action action)
+    {
+        try
+        {
+            action();
+        }
+        catch (Exception)
+        {
+            // Progress cannot be written once the pipeline stops; that must not keep the containers from being removed.
+        }
+    }
+
+    /// <summary>What one container's test found, filled in step by step.</summary>
+    private sealed class ContainerRun
+    {
+        private readonly List<SecureContainerFailure> _failures = new();
+
+        public ContainerRun(string name) => Name = name;
+
+        public string Name { get; }
+        public string? Id { get; set; }
+        public bool Started { get; set; }
+        public long? StartMilliseconds { get; set; }
+        public string? Runtime { get; set; }
+        public LinuxProcess? Vm { get; set; }
+        public LinuxProcess? Shim { get; set; }
+        public long? MemoryBytes { get; set; }
+        public string? MemorySource { get; set; }
+        public bool Removed { get; set; }
+        public bool CleanupFailed => _failures.Any(f => f.Check == "Cleanup");
+
+        public void Fail(string check, string reason, string fix) => _failures.Add(new SecureContainerFailure(check, reason, fix));
+
+        public SecureContainerTest ToResult(SecureContainerRequest request, string? expectedHypervisor) => new()
+        {
+            ContainerId = Id,
+            Name = Name,
+            Image = request.Image,
+            Runtime = Runtime,
+            ExpectedRuntime = request.Runtime,
+            Hypervisor = Vm is null ? null : HypervisorOf(Vm),
+            ExpectedHypervisor = expectedHypervisor,
+            HypervisorProcessId = Vm?.ProcessId,
+            HypervisorCommandLine = Vm?.CommandLine,
+            ShimProcessId = Shim?.ProcessId,
+            StartMilliseconds = StartMilliseconds,
+            MemoryOverheadBytes = MemoryBytes,
+            MemorySource = MemorySource,
+            Removed = Removed,
+            Failures = _failures.ToArray(),
+        };
+    }
+}

@@ -1,0 +1,295 @@
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'Common.ps1')
+    $script:RpmQuery = 'rpm -q --queryformat %{NAME} %{VERSION}-%{RELEASE}\n iSulad kata-containers lib-shim-v2'
+    $script:AllInstalled = "iSulad 2.1.5-8.oe2203sp3`nkata-containers 2.1.0-25.oe2203sp3`nlib-shim-v2 0.0.1-15.oe2203sp3`n"
+
+    function Get-Row {
+        param([object[]] $Checks, [string] $Name)
+        $Checks | Where-Object Name -EQ $Name
+    }
+
+    function Add-ShimToPath {
+        # An executable containerd-shim-kata-v2 first on PATH; returns its path.
+        $bin = Join-Path $TestDrive 'shim-bin'
+        New-Item -ItemType Directory -Path $bin -Force | Out-Null
+        $shim = Join-Path $bin 'containerd-shim-kata-v2'
+        Set-Content -LiteralPath $shim -Value "#!/bin/sh`nexit 0`n" -NoNewline
+        chmod 755 $shim
+        $env:PATH = "${bin}:$env:PATH"
+        $shim
+    }
+
+    function New-RootFile {
+        param([string] $Root, [string] $Path, [string] $Content, [string] $Mode = '644')
+        $file = Join-Path $Root $Path.TrimStart('/')
+        New-Item -ItemType Directory -Path (Split-Path $file) -Force | Out-Null
+        Set-Content -LiteralPath $file -Value $Content -NoNewline
+        chmod $Mode $file
+    }
+
+    function Get-TreeHash {
+        param([string] $Root)
+        Get-ChildItem -LiteralPath $Root -Recurse -File | Sort-Object FullName | ForEach-Object { "$($_.FullName) $(Get-Sha256 $_.FullName)" }
+    }
+}
+
+Describe 'Test-IsulaKataHost on this machine, with no fake program on PATH' {
+    It 'reports every area with no error, and the rows for what this host lacks' {
+        Remove-FakeHost
+        $checks = @(Test-IsulaKataHost -ErrorVariable problems)
+        $problems | Should -BeNullOrEmpty
+
+        $checks | ForEach-Object { $_.PSObject.TypeNames[0] | Should -Be 'IsulaKata.Host.IsulaKataCheck' }
+        @($checks.Area | Select-Object -Unique) | Should -Be @('Packages', 'Virtualization', 'Modules', 'Isulad')
+        ($checks | Where-Object Area -EQ Packages).Name | Should -Be @('iSulad', 'kata-containers', 'lib-shim-v2', 'containerd-shim-kata-v2 on PATH')
+        ($checks | Where-Object Area -EQ Virtualization).Name | Should -Be @('CPU virtualisation', '/dev/kvm')
+        ($checks | Where-Object Area -EQ Modules).Name | Should -Be @('vhost', 'vhost_net', 'vhost_vsock', '/dev/vhost-vsock', 'vhost_vsock at boot')
+        $isulad = @(($checks | Where-Object Area -EQ Isulad).Name)
+        $isulad[0] | Should -Be 'daemon.json'
+        $isulad[-3..-1] | Should -Be @('Service flags', 'isulad running', 'isula info agrees')
+        foreach ($check in $checks) {
+            $check.Detail | Should -Not -BeNullOrEmpty
+            $check.Root | Should -Be '/'
+            if ($check.Status -in 'Warn', 'Fail') { $check.Remedy | Should -Not -BeNullOrEmpty -Because "$($check.Name) is $($check.Status)" }
+        }
+
+        if (-not (Get-Command rpm -CommandType Application -ErrorAction Ignore)) {
+            foreach ($package in 'iSulad', 'kata-containers', 'lib-shim-v2') {
+                $row = Get-Row $checks $package
+                $row.Status | Should -Be 'Skip'
+                $row.Detail | Should -Be 'rpm was not found: this is not an rpm-based host, so the package cannot be checked.'
+            }
+        }
+        if (-not (Get-Command isula -CommandType Application -ErrorAction Ignore)) {
+            (Get-Row $checks 'isulad running').Status | Should -Be 'Fail'
+            (Get-Row $checks 'isulad running').Detail | Should -Be "'isula' is not on PATH: iSulad is not installed."
+            (Get-Row $checks 'isula info agrees').Status | Should -Be 'Skip'
+        }
+        if (-not (Get-Command containerd-shim-kata-v2 -CommandType Application -ErrorAction Ignore)) {
+            (Get-Row $checks 'containerd-shim-kata-v2 on PATH').Status | Should -Be 'Fail'
+        }
+        if (-not (Test-Path /etc/isulad/daemon.json)) {
+            (Get-Row $checks 'daemon.json').Status | Should -Be 'Warn'
+        }
+        Test-IsulaKataHost -Quiet | Should -Be (-not ($checks.Status -contains 'Fail'))
+    }
+
+    It 'shows the checks grouped by area in a table that fits 120 columns' {
+        $text = Test-IsulaKataHost -Area Packages, Isulad | Out-String -Width 120
+        $text | Should -Match 'Area: Packages'
+        $text | Should -Match 'Area: Isulad'
+        $text | Should -Match 'Status Name +Detail \(and remedy\)'
+        ($text -split "`n" | ForEach-Object { ($_ -replace '\e\[[0-9;]*m').TrimEnd().Length } | Measure-Object -Maximum).Maximum | Should -BeLessOrEqual 120
+    }
+}
+
+Describe 'Test-IsulaKataHost on a fake openEuler host' {
+    BeforeEach {
+        $state = New-FakeHost
+        $config = Join-Path $TestDrive "daemon-$([guid]::NewGuid().ToString('N').Substring(0, 6)).json"
+        Copy-Item -LiteralPath (Join-Path $Fixtures 'daemon.kata-devicemapper.json') -Destination $config
+        Set-FakeState config-path $config
+    }
+    AfterEach { Remove-FakeHost }
+
+    It 'passes the packages rpm knows (one rpm call) and the shim on PATH' {
+        Set-FakeState rpm-installed $AllInstalled
+        $shim = Add-ShimToPath
+        $checks = Test-IsulaKataHost -Area Packages
+        $checks.Name | Should -Be @('iSulad', 'kata-containers', 'lib-shim-v2', 'containerd-shim-kata-v2 on PATH')
+        $checks.Status | Should -Be @('Pass', 'Pass', 'Pass', 'Pass')
+        $checks[0].Detail | Should -Be 'iSulad 2.1.5-8.oe2203sp3 is installed.'
+        $checks[2].Detail | Should -Be 'lib-shim-v2 0.0.1-15.oe2203sp3 is installed.'
+        $checks[3].Detail | Should -Be "containerd-shim-kata-v2 is '$shim'."
+        Get-FakeCommand | Should -Be @($RpmQuery)
+    }
+
+    It 'fails every missing package (not just the first) with the command that installs it' {
+        Set-FakeState rpm-installed "iSulad 2.1.5-8.oe2203sp3`n"
+        $checks = Test-IsulaKataHost -Area Packages
+        $checks.Status | Should -Be @('Pass', 'Fail', 'Fail', 'Fail')
+        (Get-Row $checks 'kata-containers').Detail | Should -Be 'kata-containers is not installed.'
+        (Get-Row $checks 'lib-shim-v2').Remedy | Should -Be 'Install-IsulaKataPackage -Name lib-shim-v2   (runs: dnf install -y lib-shim-v2)'
+        (Get-Row $checks 'containerd-shim-kata-v2 on PATH').Detail | Should -Be 'containerd-shim-kata-v2 is not on PATH, so iSulad cannot start containers with io.containerd.kata.v2.'
+        Test-IsulaKataHost -Area Packages -Quiet | Should -BeFalse
+    }
+
+    It 'finds nothing wrong with a kata + devicemapper isulad that runs as configured, asking isulad once' {
+        Invoke-Fake systemctl restart isulad
+        Clear-Content -LiteralPath (Join-Path $state 'commands.log')
+        $checks = Test-IsulaKataHost -Area Isulad -IsuladConfigPath $config
+        $checks.Name | Should -Be @('daemon.json', 'Default runtime', 'Storage driver', 'Storage options', 'Service flags', 'isulad running', 'isula info agrees')
+        $checks.Status | Should -Be @('Pass', 'Pass', 'Pass', 'Pass', 'Pass', 'Pass', 'Pass')
+        (Get-Row $checks 'daemon.json').Detail | Should -Be "'$config' is valid JSON."
+        (Get-Row $checks 'Storage options').Detail | Should -Be 'dm.thinpooldev=/dev/mapper/isula-thinpool, dm.fs=ext4, dm.min_free_space=10%.'
+        (Get-Row $checks 'isula info agrees').Detail | Should -Be "isulad runs with devicemapper on 'isula-thinpool', as configured."
+        Get-FakeCommand | Should -Be @('isula info')
+        Test-IsulaKataHost -Area Isulad -IsuladConfigPath $config -Quiet | Should -BeTrue
+    }
+
+    It 'fails when isulad was not restarted after daemon.json changed' {
+        Copy-Item -LiteralPath (Join-Path $Fixtures 'daemon.shipped.json') -Destination $config -Force
+        Invoke-Fake systemctl restart isulad
+        Copy-Item -LiteralPath (Join-Path $Fixtures 'daemon.kata-devicemapper.json') -Destination $config -Force
+        $row = Get-Row (Test-IsulaKataHost -Area Isulad -IsuladConfigPath $config -WarningAction SilentlyContinue) 'isula info agrees'
+        $row.Status | Should -Be 'Fail'
+        $row.Detail | Should -Be "isulad runs with storage driver 'overlay2' but '$config' says 'devicemapper': it was not restarted after the change."
+        $row.Remedy | Should -Be 'Restart isulad: Set-IsulaRuntime -Restart (or systemctl restart isulad).'
+    }
+
+    It 'fails when isulad does not answer, and has nothing to compare' {
+        $checks = Test-IsulaKataHost -Area Isulad -IsuladConfigPath $config
+        (Get-Row $checks 'isulad running').Status | Should -Be 'Fail'
+        (Get-Row $checks 'isulad running').Detail | Should -Be "isulad does not answer 'isula info'."
+        (Get-Row $checks 'isula info agrees').Status | Should -Be 'Skip'
+        Get-FakeCommand | Should -Be @('isula info')
+    }
+
+    It 'makes no change to the host: only read-only commands run' {
+        Set-FakeState rpm-installed $AllInstalled
+        Invoke-Fake systemctl restart isulad
+        Clear-Content -LiteralPath (Join-Path $state 'commands.log')
+        $before = Get-Sha256 $config
+        Test-IsulaKataHost -IsuladConfigPath $config | Out-Null
+        Get-FakeCommand | Should -Be @($RpmQuery, 'isula info')
+        Get-Sha256 $config | Should -Be $before
+        @(Get-ChildItem (Split-Path $config) -Filter '*.bak').Count | Should -Be 0
+    }
+}
+
+Describe 'Test-IsulaKataHost -Root (a mounted system: files only)' {
+    BeforeEach {
+        $state = New-FakeHost
+        $root = New-TestRoot @{ '/etc/isulad/daemon.json' = 'daemon.guide.json' }
+    }
+    AfterEach { Remove-FakeHost }
+
+    It 'checks the files, skips what needs the running host, and runs no command' {
+        New-RootFile $root '/etc/sysconfig/iSulad' "# options for isulad`nOPTIONS='--storage-driver=overlay2 --storage-opt overlay2.override_kernel_check=true'`n"
+        New-RootFile $root '/etc/modules-load.d/isulakata.conf' "# vsock for kata`nvhost_vsock`n"
+        New-RootFile $root '/usr/bin/containerd-shim-kata-v2' "#!/bin/sh`n" -Mode 755
+        $tree = Get-TreeHash $root
+
+        $checks = Test-IsulaKataHost -Root $root
+        Get-FakeCommand | Should -BeNullOrEmpty
+        Get-TreeHash $root | Should -Be $tree
+        $checks.Root | Select-Object -Unique | Should -Be $root
+
+        foreach ($package in 'iSulad', 'kata-containers', 'lib-shim-v2') {
+            (Get-Row $checks $package).Status | Should -Be 'Skip'
+            (Get-Row $checks $package).Detail | Should -Be "rpm is not run under -Root '$root': it would report this host's packages, not the root's."
+        }
+        (Get-Row $checks 'containerd-shim-kata-v2 on PATH').Detail | Should -Be "containerd-shim-kata-v2 is '/usr/bin/containerd-shim-kata-v2'."
+        foreach ($name in 'CPU virtualisation', '/dev/kvm', 'vhost', 'vhost_net', 'vhost_vsock', '/dev/vhost-vsock', 'isulad running', 'isula info agrees') {
+            (Get-Row $checks $name).Status | Should -Be 'Skip'
+            (Get-Row $checks $name).Detail | Should -Be "Needs the running host; under -Root '$root' only files are checked."
+        }
+        (Get-Row $checks 'vhost_vsock at boot').Status | Should -Be 'Pass'
+        (Get-Row $checks 'vhost_vsock at boot').Detail | Should -Be "vhost_vsock is loaded at boot (listed in '/etc/modules-load.d/isulakata.conf')."
+
+        $file = Get-Row $checks 'daemon.json'
+        $file.Status | Should -Be 'Fail'
+        $file.Detail | Should -Match "^'/etc/isulad/daemon.json' is not strict JSON: removed a trailing comma at line 8, column 6 would be needed\. iSulad refuses to start with it\.$"
+        (Get-Row $checks 'Default runtime').Status | Should -Be 'Pass'
+        (Get-Row $checks 'Storage driver').Status | Should -Be 'Pass'
+        (Get-Row $checks 'Storage options').Status | Should -Be 'Pass'
+        $flags = @(Get-Row $checks 'Service flags')
+        $flags.Status | Should -Be @('Fail', 'Fail')
+        $flags[0].Detail | Should -BeLike "'/etc/sysconfig/iSulad' passes --storage-driver to isulad*"
+        $flags[1].Detail | Should -BeLike "'/etc/sysconfig/iSulad' passes --storage-opt to isulad*"
+    }
+
+    It 'reports every invalid storage option, each with its reason' {
+        New-RootFile $root '/etc/isulad/daemon.json' (@'
+{
+    "default-runtime": "runc",
+    "storage-driver": "devicemapper",
+    "storage-opts": [
+        "overlay2.override_kernel_check=true",
+        "dm.fs=xfs",
+        "dm.min_free_space=150%",
+        "dm.fs=ext4"
+    ]
+}
+'@)
+        $checks = Test-IsulaKataHost -Root $root -Area Isulad
+        $checks.Name | Should -Be @('daemon.json', 'Default runtime', 'Storage driver',
+            "Storage option 'overlay2.override_kernel_check=true'", "Storage option 'dm.fs=xfs'", "Storage option 'dm.min_free_space=150%'",
+            'Storage options', 'Service flags', 'isulad running', 'isula info agrees')
+        $checks.Status | Should -Be @('Pass', 'Warn', 'Pass', 'Fail', 'Fail', 'Fail', 'Fail', 'Pass', 'Skip', 'Skip')
+        (Get-Row $checks 'Default runtime').Detail | Should -Be 'default-runtime is runc: containers run without a VM unless started with --runtime io.containerd.kata.v2.'
+        (Get-Row $checks "Storage option 'dm.fs=xfs'").Detail | Should -Be "The storage option 'dm.fs=xfs' is not valid: iSulad's devicemapper driver supports only dm.fs=ext4. isulad does not start with it."
+        (Get-Row $checks 'Storage options').Detail | Should -Be 'devicemapper needs dm.thinpooldev (the thin pool), and storage-opts has none.'
+    }
+
+    It 'reports a daemon.json that is not JSON, and still checks the rest' {
+        New-RootFile $root '/etc/isulad/daemon.json' "default-runtime: runc`n"
+        $checks = Test-IsulaKataHost -Root $root -Area Isulad, Modules
+        $file = Get-Row $checks 'daemon.json'
+        $file.Status | Should -Be 'Fail'
+        $file.Detail | Should -Match "^'/etc/isulad/daemon.json' is not valid JSON at line 1, column 1"
+        $file.Remedy | Should -Match 'the file was not changed'
+        $checks.Area | Select-Object -Unique | Should -Be @('Modules', 'Isulad')
+        (Get-Row $checks 'vhost_vsock at boot').Status | Should -Be 'Warn'
+        (Get-Row $checks 'vhost_vsock at boot').Remedy | Should -Be 'echo vhost_vsock > /etc/modules-load.d/isulakata.conf'
+        (Get-Row $checks 'Service flags').Status | Should -Be 'Pass'
+    }
+
+    It 'finds the shim missing, and a shim that is not executable' {
+        $checks = Test-IsulaKataHost -Root $root -Area Packages
+        (Get-Row $checks 'containerd-shim-kata-v2 on PATH').Status | Should -Be 'Fail'
+        (Get-Row $checks 'containerd-shim-kata-v2 on PATH').Detail | Should -Be "containerd-shim-kata-v2 is in none of /usr/local/sbin, /usr/local/bin, /usr/sbin, /usr/bin, /sbin, /bin under '$root'."
+        New-RootFile $root '/usr/local/bin/containerd-shim-kata-v2' "#!/bin/sh`n" -Mode 644
+        $row = Get-Row (Test-IsulaKataHost -Root $root -Area Packages) 'containerd-shim-kata-v2 on PATH'
+        $row.Status | Should -Be 'Fail'
+        $row.Remedy | Should -Be 'chmod 0755 /usr/local/bin/containerd-shim-kata-v2'
+    }
+}
+
+Describe 'Test-IsulaKataHost and Test-SecureContainer run by a user who is not root' {
+    # A child pwsh as uid 65534 with only CAP_DAC_READ_SEARCH (so it can read the module and pwsh under /root, but is
+    # not root for anything else: /dev/kvm stays closed to it, and the fake isula refuses it like isulad's socket would).
+    It 'says what needs root instead of failing' -Skip:((id -u) -ne '0' -or -not (Get-Command setpriv -ErrorAction Ignore)) {
+        $state = New-FakeHost
+        try {
+            $config = Join-Path $state 'daemon.json'
+            Copy-Item -LiteralPath (Join-Path $Fixtures 'daemon.kata-devicemapper.json') -Destination $config
+            Set-FakeState config-path $config
+            Invoke-Fake systemctl restart isulad
+            Clear-Content -LiteralPath (Join-Path $state 'commands.log')
+            chmod -R a+rwX $state
+            $nobodyHome = Join-Path $TestDrive 'nobody-home'
+            New-Item -ItemType Directory -Path $nobodyHome -Force | Out-Null
+            chmod 777 $nobodyHome $TestDrive
+
+            $script = @"
+Import-Module '$ModulePath'
+`$rows = Test-IsulaKataHost -Area Virtualization, Isulad -IsuladConfigPath '$config' | Select-Object Name, @{ n = 'Status'; e = { "`$(`$_.Status)" } }, Detail, Remedy
+try { Test-SecureContainer | Out-Null; `$err = 'no error' } catch { `$err = `$_.FullyQualifiedErrorId }
+[pscustomobject]@{ User = (id -u); Rows = `$rows; Error = `$err } | ConvertTo-Json -Depth 4
+"@
+            $savedHome = $env:HOME
+            try {
+                $env:HOME = $nobodyHome
+                $json = & setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=+dac_read_search --ambient-caps=+dac_read_search -- `
+                    (Get-Process -Id $PID).Path (Join-Path $PSHOME 'pwsh.dll') -NoProfile -NonInteractive -Command $script
+            }
+            finally { $env:HOME = $savedHome }
+            $answer = ($json -join "`n") | ConvertFrom-Json
+            $answer.User | Should -Be '65534'
+            $running = $answer.Rows | Where-Object Name -EQ 'isulad running'
+            $running.Status | Should -Be 'Skip'
+            $running.Detail | Should -Be 'Asking isulad (its socket belongs to root) needs root; running as uid 65534.'
+            $running.Remedy | Should -Be 'Run Test-IsulaKataHost as root (sudo pwsh) to check this.'
+            ($answer.Rows | Where-Object Name -EQ 'daemon.json').Status | Should -Be 'Pass'
+            if ((Test-Path /dev/kvm) -and (Get-Item /dev/kvm).UnixMode -notmatch 'rw.$') {
+                $kvm = $answer.Rows | Where-Object Name -EQ '/dev/kvm'
+                $kvm.Status | Should -Be 'Skip'
+                $kvm.Detail | Should -Be 'Opening /dev/kvm (root or group kvm) needs root; running as uid 65534.'
+            }
+            $answer.Error | Should -Be 'IsuladAccessDenied,IsulaKata.Commands.TestSecureContainerCommand'
+            Get-FakeCommand | Should -Be @('isula info', 'isula info')
+        }
+        finally { Remove-FakeHost }
+    }
+}
