@@ -6,4 +6,7 @@ if (-not $loaderType) {
     $loaderPath = [System.IO.Path]::Combine($PSScriptRoot, 'bin', 'IsulaKata.Loader.dll')
     $loaderType = [System.Runtime.Loader.AssemblyLoadContext]::Default.LoadFromAssemblyPath($loaderPath).GetType('IsulaKata.Loader.ModuleLoadContext')
 }
-Import-Module -Assembly $loaderType::LoadModule([System.IO.Path]::Combine($PSScriptRoot, 'lib')) -Force
+$binaryModule = Import-Module -Assembly $loaderType::LoadModule([System.IO.Path]::Combine($PSScriptRoot, 'lib')) -Force -PassThru
+# Removing this module does not remove the binary module it imported: pwsh keeps it in its module table, and the next
+# Import-Module IsulaKata (-Force included) would then get it back without its cmdlets. Remove it with this module.
+$ExecutionContext.SessionState.Module.OnRemove = { Remove-Module -ModuleInfo $binaryModule -Force }
