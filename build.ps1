@@ -64,6 +64,13 @@ function Invoke-Build {
     Copy-Item (Join-Path $source 'Formats/*.Format.ps1xml') (Join-Path $moduleDir 'Formats')
     Remove-Item -LiteralPath $staging -Recurse -Force
 
+    # Help (en-US/IsulaKata.dll-Help.xml and about_*.help.txt) from docs/en-US; the generator imports the built
+    # module to read its cmdlets, so it runs in a child pwsh and this one never loads the module's assemblies.
+    $child = Get-ChildPwsh
+    & $child[0] @($child | Select-Object -Skip 1) -NoProfile -NonInteractive -File (Join-Path $source 'Help/New-ModuleHelp.ps1') `
+        -ModulePath (Join-Path $moduleDir 'IsulaKata.psd1') -DocsPath (Join-Path $repo 'docs/en-US')
+    if ($LASTEXITCODE -ne 0) { throw "The help generator failed (exit code $LASTEXITCODE)." }
+
     $null = Test-ModuleManifest -Path (Join-Path $moduleDir 'IsulaKata.psd1')
     Write-Host "Built $moduleDir"
 }
