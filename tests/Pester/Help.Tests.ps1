@@ -138,7 +138,11 @@ Describe 'Help of <Name>' -ForEach $cmdlets {
 
             $ways = @(if ($infos | Where-Object ValueFromPipeline) { 'ByValue' }; if ($infos | Where-Object ValueFromPipelineByPropertyName) { 'ByPropertyName' })
             $pipeline = if ($ways) { "True ($($ways -join ', '))" } else { 'False' }
-            if ((Get-Normalized $yaml['Accept pipeline input']) -ne $pipeline) { "$where Accept pipeline input is '$($yaml['Accept pipeline input'])', the cmdlet's is '$pipeline'" }
+            $pageWays = @([regex]::Matches($yaml['Accept pipeline input'], 'By(Value|PropertyName)').Value | Sort-Object)
+            $pageAccepts = $yaml['Accept pipeline input'] -match '^\s*True'
+            if ($pageAccepts -ne [bool] $ways -or (($pageWays -join ',') -ne (($ways | Sort-Object) -join ','))) {
+                "$where Accept pipeline input is '$($yaml['Accept pipeline input'])', the cmdlet's is '$pipeline'"
+            }
 
             $wildcards = [bool]($parameter.Attributes | Where-Object { $_ -is [System.Management.Automation.SupportsWildcardsAttribute] })
             if ($yaml['Accept wildcard characters'] -ne $wildcards.ToString()) { "$where Accept wildcard characters is '$($yaml['Accept wildcard characters'])', the cmdlet's is '$wildcards'" }

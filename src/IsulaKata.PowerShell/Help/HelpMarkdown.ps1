@@ -9,9 +9,8 @@
     SYNTAX, DESCRIPTION, EXAMPLES, PARAMETERS, INPUTS, OUTPUTS, NOTES, RELATED LINKS), with '### ' sub-headings for
     each example ('### Example 1: Title'), parameter ('### -Name', then its description, then a ```yaml block),
     input and output type. Headings inside fenced code blocks are text.
+    (No Set-StrictMode here: dot-sourcing would impose it on the caller's scope. New-ModuleHelp.ps1 sets it.)
 #>
-
-Set-StrictMode -Version Latest
 
 function Split-HelpMarkdownSection {
     # Splits lines at headings of the given level ('##' or '###') outside fenced code blocks.
