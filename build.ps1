@@ -4,8 +4,9 @@
     Builds, tests and packages the IsulaKata module.
 .DESCRIPTION
     Build    (default) produces the installable module folder output/IsulaKata/<ModuleVersion>/.
-    Test     builds, then runs every Pester test in a child pwsh against that folder; exits non-zero on failure.
-    Package  builds, then produces output/IsulaKata.<ModuleVersion>.nupkg.
+    Test     builds and packs, then runs every Pester test in a child pwsh against that folder and that package;
+             exits non-zero on failure.
+    Package  builds, then produces output/IsulaKata.<ModuleVersion>.nupkg with Publish-PSResource.
     Preview  builds, then shows what the module would do on this machine without changing it.
     The version lives in one place: ModuleVersion in IsulaKata.psd1.
 .EXAMPLE
@@ -64,6 +65,13 @@ function Invoke-Build {
     Copy-Item (Join-Path $source 'Formats/*.Format.ps1xml') (Join-Path $moduleDir 'Formats')
     Remove-Item -LiteralPath $staging -Recurse -Force
 
+    # Help (en-US/IsulaKata.dll-Help.xml and about_*.help.txt) from docs/en-US; the generator imports the built
+    # module to read its cmdlets, so it runs in a child pwsh and this one never loads the module's assemblies.
+    $child = Get-ChildPwsh
+    & $child[0] @($child | Select-Object -Skip 1) -NoProfile -NonInteractive -File (Join-Path $source 'Help/New-ModuleHelp.ps1') `
+        -ModulePath (Join-Path $moduleDir 'IsulaKata.psd1') -DocsPath (Join-Path $repo 'docs/en-US')
+    if ($LASTEXITCODE -ne 0) { throw "The help generator failed (exit code $LASTEXITCODE)." }
+
     $null = Test-ModuleManifest -Path (Join-Path $moduleDir 'IsulaKata.psd1')
     Write-Host "Built $moduleDir"
 }
@@ -87,6 +95,41 @@ function Invoke-Test {
     }
 }
 
+function Invoke-Package {
+    # output/IsulaKata.<version>.nupkg, packed by Publish-PSResource from the built module folder (nothing else goes
+    # in: the Build task already left out pdb, deps.json and XML docs). Publishing needs a registered repository, so a
+    # child pwsh registers a temporary folder repository in a temporary PSResourceGet store (XDG_DATA_HOME points
+    # into the work folder): the user's own repositories are never read or changed, even if the build is killed.
+    $nupkg = Join-Path $output "IsulaKata.$version.nupkg"
+    $work = Join-Path ([System.IO.Path]::GetTempPath()) "isulakata-package-$([guid]::NewGuid().ToString('N'))"
+    $repository = Join-Path $work 'repository'
+    New-Item -ItemType Directory -Path $repository, (Join-Path $work 'data') -Force | Out-Null
+    $script = @'
+param($ModuleDir, $Repository)
+$ErrorActionPreference = 'Stop'
+Register-PSResourceRepository -Name IsulaKataBuild -Uri $Repository -Trusted
+try { Publish-PSResource -Path $ModuleDir -Repository IsulaKataBuild }
+finally { Unregister-PSResourceRepository -Name IsulaKataBuild }
+'@
+    $scriptPath = Join-Path $work 'publish.ps1'
+    Set-Content -LiteralPath $scriptPath -Value $script
+    $savedData = $env:XDG_DATA_HOME
+    try {
+        $env:XDG_DATA_HOME = Join-Path $work 'data'
+        $child = Get-ChildPwsh
+        & $child[0] @($child | Select-Object -Skip 1) -NoProfile -NonInteractive -File $scriptPath -ModuleDir $moduleDir -Repository $repository
+        if ($LASTEXITCODE -ne 0) { throw "Publish-PSResource failed (exit code $LASTEXITCODE)." }
+        $built = Join-Path $repository "IsulaKata.$version.nupkg"
+        if (-not (Test-Path -LiteralPath $built)) { throw "Publish-PSResource did not produce '$built'." }
+        Move-Item -LiteralPath $built -Destination $nupkg -Force
+    }
+    finally {
+        $env:XDG_DATA_HOME = $savedData
+        Remove-Item -LiteralPath $work -Recurse -Force -ErrorAction SilentlyContinue
+    }
+    Write-Host "Packed $nupkg"
+}
+
 function Invoke-Preview {
     $child = Get-ChildPwsh
     & $child[0] @($child | Select-Object -Skip 1) -NoProfile -NonInteractive -File (Join-Path $repo 'tests/Show-Preview.ps1') -ModulePath (Join-Path $moduleDir 'IsulaKata.psd1')
@@ -95,7 +138,8 @@ function Invoke-Preview {
 
 switch ($Task) {
     'Build' { Invoke-Build }
-    'Test' { Invoke-Build; Invoke-Test }
-    'Package' { Invoke-Build; throw 'The Package task is not implemented yet.' }
+    # The package tests install the package, so Test packs it too.
+    'Test' { Invoke-Build; Invoke-Package; Invoke-Test }
+    'Package' { Invoke-Build; Invoke-Package }
     'Preview' { Invoke-Build; Invoke-Preview }
 }

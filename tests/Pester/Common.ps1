@@ -59,3 +59,29 @@ function Invoke-Fake {
     param([Parameter(Mandatory)] [string] $Name, [Parameter(ValueFromRemainingArguments)] [string[]] $Arguments)
     & (Join-Path $script:FakeBin $Name) @Arguments
 }
+
+function Invoke-ChildPwsh {
+    <#
+    .SYNOPSIS
+        Runs a script in a fresh pwsh (this pwsh's version, no profile, plain-text output) and returns its standard
+        output; throws with the child's stderr when it exits non-zero. -Environment sets variables for the child
+        only ($null removes one, e.g. PSModulePath so the child computes its own).
+    #>
+    param([Parameter(Mandatory)] [string] $Script, [hashtable] $Environment = @{})
+    $start = [System.Diagnostics.ProcessStartInfo]::new([Environment]::ProcessPath)
+    if ((Split-Path -Leaf ([Environment]::ProcessPath)) -eq 'dotnet') { $start.ArgumentList.Add((Join-Path $PSHOME 'pwsh.dll')) }
+    $encoded = [Convert]::ToBase64String([Text.Encoding]::Unicode.GetBytes("`$PSStyle.OutputRendering = 'PlainText'`n" + $Script))
+    foreach ($argument in '-NoProfile', '-NonInteractive', '-EncodedCommand', $encoded) { $start.ArgumentList.Add($argument) }
+    foreach ($name in $Environment.Keys) {
+        if ($null -eq $Environment[$name]) { [void] $start.Environment.Remove($name) } else { $start.Environment[$name] = [string] $Environment[$name] }
+    }
+    $start.RedirectStandardOutput = $true
+    $start.RedirectStandardError = $true
+    $start.UseShellExecute = $false
+    $process = [System.Diagnostics.Process]::Start($start)
+    $stderr = $process.StandardError.ReadToEndAsync()
+    $stdout = $process.StandardOutput.ReadToEnd()
+    $process.WaitForExit()
+    if ($process.ExitCode -ne 0) { throw "The child pwsh failed (exit code $($process.ExitCode)):`n$($stderr.Result)`n$stdout" }
+    return $stdout
+}

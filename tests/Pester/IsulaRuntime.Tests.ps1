@@ -434,3 +434,16 @@ Describe 'Get-IsulaRuntime' {
         finally { Remove-FakeHost }
     }
 }
+
+Describe 'Tab completion of -Runtime' {
+    It 'offers the shim v2 name, the built-ins and the runtimes declared in daemon.json' {
+        $root = New-TestRoot @{ '/etc/isulad/daemon.json' = 'daemon.shipped.json' }
+        $file = Join-Path $root 'etc/isulad/daemon.json'
+        [System.IO.File]::WriteAllText($file, (Get-Content -Raw $file).Replace('"cri-runtimes"', "`"runtimes`": { `"rund`": { `"path`": `"/usr/bin/rund`" } },`n    `"cri-runtimes`""))
+        $line = "Set-IsulaRuntime -Root '$root' -Runtime "
+        $names = (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText
+        $names | Should -Be @('io.containerd.kata.v2', 'lcr', 'runc', 'kata-runtime', 'rund')
+        $line = "Set-IsulaRuntime -Runtime ru"
+        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be @('runc')
+    }
+}

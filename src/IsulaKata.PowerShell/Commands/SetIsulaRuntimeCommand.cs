@@ -14,6 +14,7 @@ public sealed class SetIsulaRuntimeCommand : IsulaKataCmdlet
     /// <summary>The default runtime: a shim v2 name, a built-in runtime, or a key of "runtimes".</summary>
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(Completers.RuntimeCompleter))]
     public string Runtime { get; set; } = IsuladRules.KataShimV2;
 
     /// <summary>The thin pool device for devicemapper storage, e.g. /dev/mapper/isula-thinpool.</summary>

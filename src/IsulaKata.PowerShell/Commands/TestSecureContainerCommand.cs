@@ -19,6 +19,7 @@ public sealed class TestSecureContainerCommand : IsulaKataCmdlet
     /// <summary>The runtime to start the container with (isula run --runtime).</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(Completers.RuntimeCompleter))]
     public string Runtime { get; set; } = IsuladRules.KataShimV2;
 
     /// <summary>The hypervisor the VM must run in; without it, the one kata is configured for, or any known one.</summary>

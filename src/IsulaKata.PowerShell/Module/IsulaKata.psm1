@@ -1,13 +1,12 @@
 # IsulaKata's cmdlets live in lib/IsulaKata.dll, loaded with Tomlyn and CliWrap into a load context of
 # their own (bin/IsulaKata.Loader.dll), so another module's copy of those libraries never clashes with ours.
-if (-not ('IsulaKata.Loader.ModuleLoadContext' -as [type])) {
-    Add-Type -LiteralPath ([System.IO.Path]::Combine($PSScriptRoot, 'bin', 'IsulaKata.Loader.dll'))
+# The loader is loaded with LoadFromAssemblyPath rather than Add-Type, which costs a few hundred ms at import.
+$loaderType = 'IsulaKata.Loader.ModuleLoadContext' -as [type]
+if (-not $loaderType) {
+    $loaderPath = [System.IO.Path]::Combine($PSScriptRoot, 'bin', 'IsulaKata.Loader.dll')
+    $loaderType = [System.Runtime.Loader.AssemblyLoadContext]::Default.LoadFromAssemblyPath($loaderPath).GetType('IsulaKata.Loader.ModuleLoadContext')
 }
-$assembly = [IsulaKata.Loader.ModuleLoadContext]::LoadModule([System.IO.Path]::Combine($PSScriptRoot, 'lib'))
-$inner = Import-Module -Assembly $assembly -Force -PassThru
-# Import-Module -Force of an already loaded IsulaKata removes the old module and runs this file again; the binary
-# module imported here is then not re-exported on its own, so export its cmdlets explicitly.
-$addExportedCmdlet = [System.Management.Automation.PSModuleInfo].GetMethod('AddExportedCmdlet', [System.Reflection.BindingFlags]'Instance, NonPublic')
-foreach ($cmdlet in $inner.ExportedCmdlets.Values) {
-    $addExportedCmdlet.Invoke($ExecutionContext.SessionState.Module, @(, $cmdlet))
-}
+$binaryModule = Import-Module -Assembly $loaderType::LoadModule([System.IO.Path]::Combine($PSScriptRoot, 'lib')) -Force -PassThru
+# Removing this module does not remove the binary module it imported: pwsh keeps it in its module table, and the next
+# Import-Module IsulaKata (-Force included) would then get it back without its cmdlets. Remove it with this module.
+$ExecutionContext.SessionState.Module.OnRemove = { Remove-Module -ModuleInfo $binaryModule -Force }
