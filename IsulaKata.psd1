@@ -10,10 +10,13 @@
     PowerShellVersion    = '7.4'
     FormatsToProcess     = @(
         'Formats/Isulad.Format.ps1xml'
+        'Formats/Kata.Format.ps1xml'
     )
     CmdletsToExport      = @(
         'Get-IsulaRuntime'
+        'Get-KataHypervisor'
         'Set-IsulaRuntime'
+        'Set-KataHypervisor'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()
