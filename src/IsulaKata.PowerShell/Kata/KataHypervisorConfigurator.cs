@@ -166,7 +166,12 @@ public sealed class KataHypervisorConfigurator
             FileUpdateResult config = _host.Files.Update(location.Path, current =>
             {
                 plan = Compute(current, location, request);
-                return plan.ConfigChanged ? plan.NewText : null;
+                if (!plan.ConfigChanged)
+                {
+                    return null;
+                }
+                TomlEditor.Verify(plan.NewText, location.Path);
+                return plan.NewText;
             });
             return new KataHypervisorWrites(plan, config, wrapper);
         }

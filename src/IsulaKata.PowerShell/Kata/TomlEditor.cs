@@ -84,7 +84,13 @@ public sealed class TomlEditor
     }
 
     /// <summary>Parses <paramref name="text"/>; invalid TOML is an <see cref="IsulaKataException"/> naming line and column.</summary>
-    public static TomlEditor Parse(string text, string path) => new(text, path, ParseChecked(text, path, "KataConfigInvalid"));
+    public static TomlEditor Parse(string text, string path) => new(text, path, ParseChecked(text, path, "KataConfigInvalid", validate: true));
+
+    /// <summary>
+    /// Checks text this editor produced, with Tomlyn's full validation (duplicate keys and tables too), before it is
+    /// written. The parses between edits check the syntax only, which costs a quarter as much.
+    /// </summary>
+    public static void Verify(string text, string path) => ParseChecked(text, path, "KataConfigEditFailed", validate: true);
 
     /// <summary>The current text, with every edit applied.</summary>
     public string Text
@@ -296,7 +302,7 @@ public sealed class TomlEditor
         {
             _text = ApplyLines(LineView.Lines);
             _lineEdits.Clear();
-            _document = ParseChecked(_text, _path, "KataConfigEditFailed");
+            _document = ParseChecked(_text, _path, "KataConfigEditFailed", validate: false);
             _treeChanged = false;
             _snapshot = null;
         }
@@ -349,7 +355,7 @@ public sealed class TomlEditor
     private void Reparse()
     {
         _text = _document.ToString();
-        _document = ParseChecked(_text, _path, "KataConfigEditFailed");
+        _document = ParseChecked(_text, _path, "KataConfigEditFailed", validate: false);
         _treeChanged = false;
         _snapshot = null;
     }
@@ -616,9 +622,9 @@ public sealed class TomlEditor
         return body.StartsWith(' ') ? body.Substring(1) : body;
     }
 
-    private static DocumentSyntax ParseChecked(string text, string path, string errorId)
+    private static DocumentSyntax ParseChecked(string text, string path, string errorId, bool validate)
     {
-        DocumentSyntax document = SyntaxParser.Parse(text, path, true);
+        DocumentSyntax document = SyntaxParser.Parse(text, path, validate);
         if (!document.HasErrors)
         {
             return document;
