@@ -13,6 +13,7 @@
         'Formats/Kata.Format.ps1xml'
     )
     CmdletsToExport      = @(
+        'Enable-VhostVsock'
         'Get-IsulaRuntime'
         'Get-KataHypervisor'
         'Set-IsulaRuntime'
