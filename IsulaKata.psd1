@@ -16,6 +16,7 @@
         'Enable-VhostVsock'
         'Get-IsulaRuntime'
         'Get-KataHypervisor'
+        'Install-KataGuestKernel'
         'Set-IsulaRuntime'
         'Set-KataHypervisor'
     )
