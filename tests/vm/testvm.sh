@@ -2,13 +2,24 @@
 # testvm.sh - throwaway Debian 12 guest under qemu for IsulaKata's real-kernel
 # integration tests (device-mapper, LVM thin pools, kernel modules).
 #
-#   testvm.sh check                 exit 0 if qemu can run here, else "SKIPPED: ..." and exit 3
-#   testvm.sh build [--force]       build (or reuse) the cached guest
-#   testvm.sh run [options] -- CMD  boot the guest, run CMD as root, exit with its code
-#   testvm.sh clean [--all]         remove stale cached guests (or the whole cache)
+#   testvm.sh check               exit 0 if qemu can run here, else print
+#                                 "SKIPPED: <reason>" and exit 3
+#   testvm.sh build [--force]     build the cached guest, or reuse it
+#   testvm.sh run [options] -- CMD [ARG...]
+#                                 boot the guest, run CMD as root, exit with its code
+#       --disks N                 N blank sparse disks: /dev/vdb, /dev/vdc, ... (default 0)
+#       --disk-size SIZE          size of each blank disk (default 4G)
+#       --share TAG=HOSTPATH[:ro] 9p share, mounted at HOSTPATH in the guest too
+#       --env NAME=VALUE          environment variable for CMD
+#       --timeout SECONDS         kill the guest after this long (default 900)
+#       --memory MIB, --cpus N    guest size (default 3584, 2)
+#       -v, --verbose             guest console (kernel, init) to stderr
+#   testvm.sh clean [--all]       drop cached guests of other recipes (or everything)
 #
-# See tests/vm/README.md. Harness messages go to stderr, the guest command's
-# output (stdout and stderr merged) goes to stdout.
+# CMD's stdout+stderr go to stdout, harness messages to stderr. Exit codes of
+# run: CMD's own, 124 on timeout, 125 when the harness or guest failed.
+# Cache: $ISULAKATA_VM_CACHE (default /var/cache/isulakata-testvm).
+# See tests/vm/README.md.
 set -euo pipefail
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -59,7 +70,7 @@ fmt_secs() {
 qemu_esc() { printf '%s' "${1//,/,,}"; }
 
 usage() {
-	sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+	awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}" >&2
 }
 
 # ---------------------------------------------------------------------------
@@ -218,18 +229,18 @@ build_key() {
 
 guest_dir() { printf '%s/guest-%s\n' "$CACHE_ROOT" "$(build_key)"; }
 
-# build_rootfs ROOT DEBCACHE MIRROR
-build_rootfs() {
+# build_rootfs_stage1 ROOT DEBCACHE MIRROR: download and unpack.
+# Two stages, so that the package installation of the second one can be
+# tuned: no fsync, no docs, no GPU/sound/wireless/... kernel modules, and no
+# initramfs generation (the kernel package pulls in initramfs-tools; we build
+# our own initrd). Diverting update-initramfs is what live-build does too.
+build_rootfs_stage1() {
 	local root=$1 debcache=$2 mirror=$3 include
 	include=$(
 		IFS=,
 		printf '%s' "${GUEST_PACKAGES[*]}"
 	)
 	mkdir -p "$debcache"
-	# Two stages, so that the package installation of the second one can be
-	# tuned: no fsync, no docs, no GPU/sound/wireless/... kernel modules, and
-	# no initramfs generation (the kernel package pulls in initramfs-tools; we
-	# build our own initrd). The diversion is what live-build does too.
 	debootstrap --foreign --variant=minbase --arch="$GUEST_ARCH" --include="$include" \
 		--cache-dir="$debcache" "$GUEST_SUITE" "$root" "$mirror"
 	mkdir -p "$root/etc/dpkg/dpkg.cfg.d"
@@ -247,7 +258,11 @@ build_rootfs() {
 	printf '/usr/sbin/update-initramfs\n/usr/sbin/update-initramfs.distrib\n:\n' >>"$root/var/lib/dpkg/diversions"
 	printf '#!/bin/sh\n# diverted by testvm: the guest boots its own initrd\nexit 0\n' >"$root/usr/sbin/update-initramfs"
 	chmod 0755 "$root/usr/sbin/update-initramfs"
-	chroot "$root" /debootstrap/debootstrap --second-stage
+}
+
+# build_rootfs_stage2 ROOT: install and configure the packages.
+build_rootfs_stage2() {
+	chroot "$1" /debootstrap/debootstrap --second-stage
 }
 
 # build_configure ROOT: settle the tree for a init-less, network-less guest.
@@ -415,6 +430,12 @@ cleanup_build() {
 	fi
 }
 
+build_failed() {
+	tail -n 30 "$1" >&2
+	[[ -f $BUILD_TMP/root/debootstrap/debootstrap.log ]] && tail -n 30 "$BUILD_TMP/root/debootstrap/debootstrap.log" >&2
+	die "debootstrap failed (see above)"
+}
+
 cmd_build() {
 	local force=0
 	while (($#)); do
@@ -466,12 +487,12 @@ ensure_guest() {
 	trap 'exit 130' INT TERM HUP
 
 	t=$(now_us)
-	build_rootfs "$BUILD_TMP/root" "$CACHE_ROOT/debs" "$mirror" >"$BUILD_TMP/debootstrap.log" 2>&1 || {
-		tail -n 30 "$BUILD_TMP/debootstrap.log" >&2
-		[[ -f $BUILD_TMP/root/debootstrap/debootstrap.log ]] && tail -n 30 "$BUILD_TMP/root/debootstrap/debootstrap.log" >&2
-		die "debootstrap failed"
-	}
-	log "phase debootstrap: $(fmt_secs "$t")"
+	local dlog="$BUILD_TMP/debootstrap.log"
+	build_rootfs_stage1 "$BUILD_TMP/root" "$CACHE_ROOT/debs" "$mirror" >"$dlog" 2>&1 || build_failed "$dlog"
+	log "phase debootstrap stage 1 (download, unpack): $(fmt_secs "$t")"
+	t=$(now_us)
+	build_rootfs_stage2 "$BUILD_TMP/root" >>"$dlog" 2>&1 || build_failed "$dlog"
+	log "phase debootstrap stage 2 (install packages): $(fmt_secs "$t")"
 
 	t=$(now_us)
 	umount_below "$BUILD_TMP/root"
@@ -781,6 +802,7 @@ main() {
 	run) cmd_run "$@" ;;
 	clean) cmd_clean "$@" ;;
 	key) build_key ;;
+	mirror) find_mirror ;;
 	-h | --help | help)
 		usage
 		;;
