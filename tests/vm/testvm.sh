@@ -666,7 +666,7 @@ cmd_run() {
 	if [[ -z $dotnet_dir ]] && command -v dotnet >/dev/null 2>&1; then
 		dotnet_dir=$(dirname "$(readlink -f "$(command -v dotnet)")")
 	fi
-	nuget_dir=${NUGET_PACKAGES:-$HOME/.nuget/packages}
+	nuget_dir=${NUGET_PACKAGES:-${HOME:-/root}/.nuget/packages}
 	if [[ -n $dotnet_dir && -x $dotnet_dir/dotnet ]]; then
 		share_tag+=(testvm.dotnet) share_path+=("$(realpath "$dotnet_dir")") share_mode+=(ro)
 	else
