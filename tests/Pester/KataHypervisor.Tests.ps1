@@ -235,6 +235,22 @@ Describe 'Set-KataHypervisor -Hypervisor Qemu' {
         $lines[($header + 1)..($header + 4)] | Should -Be @('path = "/usr/libexec/qemu-kvm"', 'kernel = "/var/lib/kata/vmlinuz"', 'initrd = "/var/lib/kata/initrd.img"', 'machine_type = "pc"')
     }
 
+    It 'warns when initrd and image are both set, and -Initrd comments image out' {
+        $root = New-KataRoot 'kata1-qemu.toml'
+        $file = Join-Path $root $Defaults.TrimStart('/')
+        [IO.File]::WriteAllText($file, (Get-Content -Raw $file).Replace("initrd = `"/var/lib/kata/kata-containers-initrd.img`"`n", "initrd = `"/var/lib/kata/kata-containers-initrd.img`"`nimage = `"/var/lib/kata/kata-containers.img`"`n"))
+        $both = "[hypervisor.qemu] in '$Defaults' sets both initrd and image; kata takes only one of them. Run Set-KataHypervisor with -Initrd or -Image."
+        Get-KataHypervisor -Root $root -WarningVariable w -WarningAction SilentlyContinue | Out-Null
+        $w.Message | Should -Contain $both
+        Set-KataHypervisor -Hypervisor Qemu -Root $root -WarningVariable w -WarningAction SilentlyContinue | Out-Null
+        $w.Message | Should -Contain $both
+        $result = Set-KataHypervisor -Hypervisor Qemu -Initrd /var/lib/kata/kata-containers-initrd.img -Root $root -WarningVariable w -WarningAction SilentlyContinue
+        $w.Message | Should -Not -Contain $both
+        $result.Changes | Should -Be @('[hypervisor.qemu] image = "/var/lib/kata/kata-containers.img" (line 26) commented out: kata takes either initrd or image, and initrd is set')
+        $result.Image | Should -BeNullOrEmpty
+        (Get-Content $file)[25] | Should -BeExactly '#isulakata-disabled# image = "/var/lib/kata/kata-containers.img"'
+    }
+
     It 'refuses the StratoVirt-only parameters' {
         $root = New-KataRoot 'kata1-qemu.toml'
         { Set-KataHypervisor -Hypervisor Qemu -LogLevel debug -Root $root } | Should -Throw -ErrorId 'ParameterNotForHypervisor,IsulaKata.Commands.SetKataHypervisorCommand'
