@@ -10,10 +10,15 @@
     PowerShellVersion    = '7.4'
     FormatsToProcess     = @(
         'Formats/Isulad.Format.ps1xml'
+        'Formats/Kata.Format.ps1xml'
     )
     CmdletsToExport      = @(
+        'Enable-VhostVsock'
         'Get-IsulaRuntime'
+        'Get-KataHypervisor'
+        'Install-KataGuestKernel'
         'Set-IsulaRuntime'
+        'Set-KataHypervisor'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()
