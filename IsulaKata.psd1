@@ -11,11 +11,16 @@
     FormatsToProcess     = @(
         'Formats/Host.Format.ps1xml'
         'Formats/Isulad.Format.ps1xml'
+        'Formats/Kata.Format.ps1xml'
     )
     CmdletsToExport      = @(
+        'Enable-VhostVsock'
         'Get-IsulaRuntime'
+        'Get-KataHypervisor'
         'Install-IsulaKataPackage'
+        'Install-KataGuestKernel'
         'Set-IsulaRuntime'
+        'Set-KataHypervisor'
         'Test-IsulaKataHost'
         'Test-SecureContainer'
     )
