@@ -40,7 +40,7 @@ Describe 'Test-IsulaKataHost on this machine, with no fake program on PATH' {
         $problems | Should -BeNullOrEmpty
 
         $checks | ForEach-Object { $_.PSObject.TypeNames[0] | Should -Be 'IsulaKata.Host.IsulaKataCheck' }
-        @($checks.Area | Select-Object -Unique) | Should -Be @('Packages', 'Virtualization', 'Modules', 'Isulad')
+        @($checks.Area | Select-Object -Unique) | Should -Be @('Packages', 'Virtualization', 'Modules', 'Isulad', 'Kata')
         ($checks | Where-Object Area -EQ Packages).Name | Should -Be @('iSulad', 'kata-containers', 'lib-shim-v2', 'containerd-shim-kata-v2 on PATH')
         ($checks | Where-Object Area -EQ Virtualization).Name | Should -Be @('CPU virtualisation', '/dev/kvm')
         ($checks | Where-Object Area -EQ Modules).Name | Should -Be @('vhost', 'vhost_net', 'vhost_vsock', '/dev/vhost-vsock', 'vhost_vsock at boot')
@@ -70,6 +70,13 @@ Describe 'Test-IsulaKataHost on this machine, with no fake program on PATH' {
         }
         if (-not (Test-Path /etc/isulad/daemon.json)) {
             (Get-Row $checks 'daemon.json').Status | Should -Be 'Warn'
+        }
+        if (-not (Test-Path /etc/kata-containers/configuration.toml) -and -not (Test-Path /usr/share/defaults/kata-containers/configuration.toml)) {
+            $kata = @($checks | Where-Object Area -EQ Kata)
+            $kata.Name | Should -Be @('Configuration')
+            $kata.Status | Should -Be @('Fail')
+            $kata.Detail | Should -Be 'No kata configuration was found: neither /etc/kata-containers/configuration.toml nor /usr/share/defaults/kata-containers/configuration.toml exists.'
+            $kata.Remedy | Should -Be 'Install kata-containers (Install-IsulaKataPackage -Name kata-containers), which ships the configuration, or name the file with -KataConfigPath.'
         }
         Test-IsulaKataHost -Quiet | Should -Be (-not ($checks.Status -contains 'Fail'))
     }
@@ -231,7 +238,7 @@ Describe 'Test-IsulaKataHost -Root (a mounted system: files only)' {
         $file.Remedy | Should -Match 'the file was not changed'
         $checks.Area | Select-Object -Unique | Should -Be @('Modules', 'Isulad')
         (Get-Row $checks 'vhost_vsock at boot').Status | Should -Be 'Warn'
-        (Get-Row $checks 'vhost_vsock at boot').Remedy | Should -Be 'echo vhost_vsock > /etc/modules-load.d/isulakata.conf'
+        (Get-Row $checks 'vhost_vsock at boot').Remedy | Should -Be 'Enable-VhostVsock   (adds it to /etc/modules-load.d/isulakata.conf)'
         (Get-Row $checks 'Service flags').Status | Should -Be 'Pass'
     }
 
@@ -243,6 +250,108 @@ Describe 'Test-IsulaKataHost -Root (a mounted system: files only)' {
         $row = Get-Row (Test-IsulaKataHost -Root $root -Area Packages) 'containerd-shim-kata-v2 on PATH'
         $row.Status | Should -Be 'Fail'
         $row.Remedy | Should -Be 'chmod 0755 /usr/local/bin/containerd-shim-kata-v2'
+    }
+}
+
+Describe 'Test-IsulaKataHost -Area Kata (kata''s configuration, read by Get-KataHypervisor''s engine)' {
+    BeforeAll {
+        $script:Defaults = '/usr/share/defaults/kata-containers/configuration.toml'
+
+        function New-KataHostRoot {
+            # A root with a kata fixture as the packaged configuration, and the files its hypervisor table names.
+            param([string] $Fixture, [string[]] $Present = @())
+            $root = New-TestRoot @{ $Defaults = "Kata/$Fixture" }
+            foreach ($path in $Present) { New-RootFile $root $path "#!/bin/sh`n" -Mode 755 }
+            $root
+        }
+    }
+
+    It 'passes a configuration that Set-KataHypervisor wrote, once its files are in place' {
+        $root = New-KataHostRoot 'kata1-qemu.toml' -Present '/usr/bin/stratovirt', '/var/lib/kata/vmlinux.bin', '/var/lib/kata/kata-containers-initrd.img'
+        Set-KataHypervisor -Hypervisor StratoVirt -Root $root -WarningAction SilentlyContinue | Out-Null
+        $checks = Test-IsulaKataHost -Root $root -Area Kata
+        $checks.Name | Should -Be @('Configuration', 'Hypervisor table', 'Keys in their tables', 'Hypervisor binary', 'StratoVirt wrapper', 'Guest kernel', 'Guest initrd or image')
+        $checks.Status | Should -Be @('Pass', 'Pass', 'Pass', 'Pass', 'Pass', 'Pass', 'Pass')
+        (Get-Row $checks 'Hypervisor binary').Detail | Should -Be "'/usr/bin/stratovirt' (the StratoVirt binary its wrapper runs) is there and executable."
+        (Get-Row $checks 'Configuration').Detail | Should -Be "kata reads '$Defaults': /etc/kata-containers/configuration.toml does not exist, so kata reads the packaged $Defaults."
+        (Get-Row $checks 'Hypervisor table').Detail | Should -Be '[hypervisor.stratovirt] is the only active hypervisor table (StratoVirt).'
+        (Get-Row $checks 'StratoVirt wrapper').Detail | Should -Be "'/usr/local/libexec/isulakata/stratovirt.sh' runs '/usr/bin/stratovirt' with STRATOVIRT_LOG_LEVEL=info."
+        (Get-Row $checks 'Guest kernel').Detail | Should -Be "'/var/lib/kata/vmlinux.bin' exists."
+        Test-IsulaKataHost -Root $root -Area Kata -Quiet | Should -BeTrue
+    }
+
+    It 'finds every mistake of the guide''s snippet: two active tables, keys kata ignores, its wrapper, missing files' {
+        $root = New-KataHostRoot 'kata1-guide-snippet.toml'
+        New-RootFile $root '/home/stratovirt.sh' "#!/bin/bash`nexport STRATOVIRT_LOG_LEVEL=info`n/usr/bin/stratovirt `$@`n" -Mode 755
+        $tree = Get-TreeHash $root
+        $checks = Test-IsulaKataHost -Root $root -Area Kata
+        Get-TreeHash $root | Should -Be $tree
+
+        $tables = Get-Row $checks 'Hypervisor table'
+        $tables.Status | Should -Be 'Fail'
+        $tables.Detail | Should -Be "'$Defaults' has 2 active hypervisor tables ([hypervisor.stratovirt], [hypervisor.qemu]): kata picks one of them at random."
+        $tables.Remedy | Should -Be 'Set-KataHypervisor -Hypervisor StratoVirt   (keeps [hypervisor.stratovirt]; the others are commented out, restorable)'
+        $misplaced = @($checks | Where-Object Name -In 'disable_new_netns', 'enable_netmon', 'internetworking_model', 'sandbox_cgroup_with_emulator')
+        $misplaced.Count | Should -Be 4
+        $misplaced.Status | Select-Object -Unique | Should -Be 'Warn'
+        (Get-Row $checks 'enable_netmon').Remedy | Should -Be 'Set-KataHypervisor -Hypervisor StratoVirt   (comments it out and sets the keys the procedure needs in [netmon]), or move the line into [netmon].'
+        (Get-Row $checks 'sandbox_cgroup_with_emulator').Detail |
+            Should -Be "'sandbox_cgroup_with_emulator = false' in [hypervisor.stratovirt] of '$Defaults' has no effect: kata reads sandbox_cgroup_with_emulator only from [runtime]."
+        Get-Row $checks 'Keys in their tables' | Should -BeNullOrEmpty
+        $wrapper = Get-Row $checks 'StratoVirt wrapper'
+        $wrapper.Status | Should -Be 'Warn'
+        $wrapper.Detail | Should -Be "'/home/stratovirt.sh' passes kata's arguments as unquoted `$@ (the guide's wrapper): an argument with a space is split in two."
+        (Get-Row $checks 'Hypervisor binary').Status | Should -Be 'Fail'
+        (Get-Row $checks 'Hypervisor binary').Detail | Should -Be "'/usr/bin/stratovirt', the StratoVirt binary its wrapper runs, does not exist."
+        (Get-Row $checks 'Guest kernel').Status | Should -Be 'Fail'
+        (Get-Row $checks 'Guest kernel').Remedy | Should -Be 'Install-KataGuestKernel -Path <vmlinux.bin>   (or -Uri)'
+        (Get-Row $checks 'Guest initrd or image').Detail | Should -Be "The guest initrd '/var/lib/kata/kata-containers-initrd.img' does not exist."
+    }
+
+    It 'fails a table that sets both initrd and image, and a binary that is not executable' {
+        $root = New-KataHostRoot 'kata1-qemu.toml' -Present '/var/lib/kata/kernel', '/var/lib/kata/kata-containers-initrd.img'
+        New-RootFile $root '/usr/bin/qemu-kvm' "ELF" -Mode 644
+        $file = Join-Path $root $Defaults.TrimStart('/')
+        [IO.File]::WriteAllText($file, (Get-Content -Raw $file).Replace("initrd = `"/var/lib/kata/kata-containers-initrd.img`"`n", "initrd = `"/var/lib/kata/kata-containers-initrd.img`"`nimage = `"/var/lib/kata/kata-containers.img`"`n"))
+        $checks = Test-IsulaKataHost -Root $root -Area Kata
+        $both = Get-Row $checks 'Guest initrd or image'
+        $both.Status | Should -Be 'Fail'
+        $both.Detail | Should -Be "The hypervisor table sets both initrd ('/var/lib/kata/kata-containers-initrd.img') and image ('/var/lib/kata/kata-containers.img'); kata takes only one of them."
+        $both.Remedy | Should -Be 'Set-KataHypervisor -Hypervisor Qemu -Initrd /var/lib/kata/kata-containers-initrd.img   (comments image out; -Image does the reverse)'
+        $binary = Get-Row $checks 'Hypervisor binary'
+        $binary.Status | Should -Be 'Fail'
+        $binary.Detail | Should -Be "'/usr/bin/qemu-kvm', the program kata starts as Qemu, is not executable."
+        $binary.Remedy | Should -Be 'chmod 0755 /usr/bin/qemu-kvm'
+        Get-Row $checks 'StratoVirt wrapper' | Should -BeNullOrEmpty
+        (Get-Row $checks 'Guest kernel').Status | Should -Be 'Pass'
+    }
+
+    It 'says which file kata reads when -KataConfigPath names one it does not' {
+        $root = New-TestRoot @{ '/etc/kata-containers/configuration.toml' = 'Kata/kata2-stratovirt.toml'; $Defaults = 'Kata/kata1-qemu.toml' }
+        $row = Get-Row (Test-IsulaKataHost -Root $root -Area Kata -KataConfigPath $Defaults) 'Configuration'
+        $row.Status | Should -Be 'Warn'
+        $row.Detail | Should -Be "kata reads '/etc/kata-containers/configuration.toml', not '$Defaults': changes to '$Defaults' take no effect while '/etc/kata-containers/configuration.toml' exists."
+        $default = Get-Row (Test-IsulaKataHost -Root $root -Area Kata) 'Configuration'
+        $default.Status | Should -Be 'Pass'
+        $default.Detail | Should -BeLike "kata reads '/etc/kata-containers/configuration.toml': *"
+    }
+
+    It 'fails devicemapper-less storage when kata is configured for StratoVirt (and only warns for QEMU)' {
+        $root = New-TestRoot @{ '/etc/isulad/daemon.json' = 'daemon.shipped.json'; $Defaults = 'Kata/kata2-stratovirt.toml' }
+        $driver = Get-Row (Test-IsulaKataHost -Root $root -Area Isulad) 'Storage driver'
+        $driver.Status | Should -Be 'Fail'
+        $driver.Detail | Should -Be 'storage-driver is overlay2, but kata uses StratoVirt, which supports only devicemapper.'
+        $qemu = New-TestRoot @{ '/etc/isulad/daemon.json' = 'daemon.shipped.json'; $Defaults = 'Kata/kata1-qemu.toml' }
+        (Get-Row (Test-IsulaKataHost -Root $qemu -Area Isulad) 'Storage driver').Status | Should -Be 'Warn'
+    }
+
+    It 'reports a configuration that is not TOML as a failed row' {
+        $root = New-TestRoot
+        New-RootFile $root $Defaults "[hypervisor.qemu`npath = `"/usr/bin/qemu-kvm`"`n"
+        $checks = @(Test-IsulaKataHost -Root $root -Area Kata)
+        $checks.Name | Should -Be @('Configuration')
+        $checks.Status | Should -Be @('Fail')
+        $checks.Detail | Should -Match ([regex]::Escape("'$Defaults'"))
     }
 }
 

@@ -14,13 +14,19 @@ public sealed class TestIsulaKataHostCommand : IsulaKataCmdlet
 {
     /// <summary>Only these areas (all by default).</summary>
     [Parameter(Position = 0)]
-    [ValidateSet(HostAreas.Packages, HostAreas.Virtualization, HostAreas.Modules, HostAreas.Isulad, IgnoreCase = true)]
+    [ValidateSet(HostAreas.Packages, HostAreas.Virtualization, HostAreas.Modules, HostAreas.Isulad, HostAreas.Kata, IgnoreCase = true)]
     public string[]? Area { get; set; }
 
     /// <summary>iSulad's daemon.json as the target system sees it.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string IsuladConfigPath { get; set; } = IsuladConfigurator.DefaultConfigPath;
+
+    /// <summary>kata's configuration.toml as the target system sees it; by default the one kata reads
+    /// (/etc/kata-containers/configuration.toml if it exists, else /usr/share/defaults/kata-containers/configuration.toml).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? KataConfigPath { get; set; }
 
     /// <summary>The root of the target system; anything but '/' checks files only and skips what needs the running host.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
@@ -35,7 +41,7 @@ public sealed class TestIsulaKataHostCommand : IsulaKataCmdlet
     {
         try
         {
-            var doctor = new HostDoctor(CreateContext(Root), IsuladConfigPath);
+            var doctor = new HostDoctor(CreateContext(Root), IsuladConfigPath, KataConfigPath);
             bool failed = false;
             foreach (IsulaKataCheck check in doctor.Run(Area?.ToList()))
             {

@@ -1,4 +1,8 @@
+using System;
+using System.IO;
 using IsulaKata.Core;
+using IsulaKata.Isulad;
+using IsulaKata.Kata;
 
 namespace IsulaKata.Host;
 
@@ -6,10 +10,23 @@ namespace IsulaKata.Host;
 public static class ConfiguredHypervisor
 {
     /// <summary>
-    /// StratoVirt or Qemu as kata's active configuration names it, or null when it is not known. This is the one
-    /// place that reads it: Test-SecureContainer's default -Hypervisor and the doctor's storage-driver rule use it.
-    /// Until the kata configuration reader (Get-KataHypervisor's engine) is part of the module it returns null,
-    /// so any known hypervisor is accepted.
+    /// StratoVirt or Qemu as the kata configuration kata reads names it (Get-KataHypervisor's reader), or null when
+    /// that is not known: no configuration, one that cannot be read, or another hypervisor. This is the one place
+    /// that reads it: Test-SecureContainer's default -Hypervisor and the doctor's storage-driver rule use it.
     /// </summary>
-    public static string? Of(HostContext host) => null;
+    /// <param name="host">The target system.</param>
+    /// <param name="configPath">The kata configuration to read; null for the one kata reads.</param>
+    public static string? Of(HostContext host, string? configPath = null)
+    {
+        try
+        {
+            return HypervisorProcesses.Normalize(new KataHypervisorConfigurator(host).Read(configPath, IsuladRules.KataShimV2).Hypervisor);
+        }
+        catch (Exception error) when (error is IsulaKataException or IOException or UnauthorizedAccessException)
+        {
+            string why = error is IsulaKataException known ? known.ErrorId : error.Message;
+            host.Log($"The hypervisor kata is configured for is not known ({why}): any known hypervisor is accepted.");
+            return null;
+        }
+    }
 }

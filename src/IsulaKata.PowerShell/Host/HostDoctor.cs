@@ -14,16 +14,20 @@ public sealed class HostCheckContext
     private (IsulaRuntimeConfig? Config, Exception? Error)? _daemon;
     private Lazy<string?>? _hypervisor;
 
-    public HostCheckContext(HostContext host, string isuladConfigPath)
+    public HostCheckContext(HostContext host, string isuladConfigPath, string? kataConfigPath = null)
     {
         Host = host;
         IsuladConfigPath = isuladConfigPath;
+        KataConfigPath = kataConfigPath;
     }
 
     public HostContext Host { get; }
 
     /// <summary>daemon.json as the target system sees it.</summary>
     public string IsuladConfigPath { get; }
+
+    /// <summary>kata's configuration.toml as the target system sees it; null for the one kata reads.</summary>
+    public string? KataConfigPath { get; }
 
     /// <summary>The effective user id the checks run as; some facts (other users' processes, isulad's socket, 0600
     /// files) need root.</summary>
@@ -32,7 +36,7 @@ public sealed class HostCheckContext
     public bool IsRoot => UserId == 0;
 
     /// <summary>The hypervisor kata is configured for (StratoVirt or Qemu), when known.</summary>
-    public string? KataHypervisor => (_hypervisor ??= new Lazy<string?>(() => ConfiguredHypervisor.Of(Host))).Value;
+    public string? KataHypervisor => (_hypervisor ??= new Lazy<string?>(() => ConfiguredHypervisor.Of(Host, KataConfigPath))).Value;
 
     /// <summary>daemon.json read once by iSulad's own reader (and, on the live host, `isula info`), or the error
     /// reading it gave.</summary>
@@ -108,6 +112,7 @@ public static class HostAreas
     public const string Virtualization = "Virtualization";
     public const string Modules = "Modules";
     public const string Isulad = "Isulad";
+    public const string Kata = "Kata";
 }
 
 /// <summary>The whole-host diagnosis: runs every area's checks and reports each, never stopping at the first failure.
@@ -116,8 +121,8 @@ public sealed class HostDoctor
 {
     private readonly HostCheckContext _context;
 
-    public HostDoctor(HostContext host, string isuladConfigPath = IsuladConfigurator.DefaultConfigPath)
-        => _context = new HostCheckContext(host, isuladConfigPath);
+    public HostDoctor(HostContext host, string isuladConfigPath = IsuladConfigurator.DefaultConfigPath, string? kataConfigPath = null)
+        => _context = new HostCheckContext(host, isuladConfigPath, kataConfigPath);
 
     /// <summary>The areas, in the order they are reported.</summary>
     public static IReadOnlyList<HostCheckArea> CreateAreas(HostCheckContext context) => new HostCheckArea[]
@@ -126,6 +131,7 @@ public sealed class HostDoctor
         new VirtualizationChecks(context),
         new ModuleChecks(context),
         new IsuladChecks(context),
+        new KataChecks(context),
     };
 
     /// <summary>The checks of <paramref name="areas"/> (all when null or empty), area by area.</summary>

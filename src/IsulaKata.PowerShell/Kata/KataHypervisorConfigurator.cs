@@ -33,6 +33,9 @@ public sealed class KataHypervisorRequest
 }
 
 /// <summary>Which configuration file is meant, and why.</summary>
+/// <summary>A key set in <paramref name="Place"/> ("" = before the first table) that kata reads only from <paramref name="Owner"/>.</summary>
+public sealed record MisplacedKey(string Place, string Key, string Owner, TomlValue Value);
+
 public sealed record KataConfigLocation(string Path, string Source, string Reason, string? ShadowedBy);
 
 /// <summary>The computed change: the new configuration text, the wrapper script, and what changes.</summary>
@@ -253,20 +256,7 @@ public sealed class KataHypervisorConfigurator
         // 2. Keys: what belongs elsewhere is commented out, then every wanted key is set in its own table. All reads
         //    come first, so the edits form one batch (one parse).
         List<(string Table, string Key, object Value)> wanted = WantedKeys(editor, request, target, runtimeRs);
-        var misplaced = new List<(string Place, string Key, string Owner, TomlValue Value)>();
-        string[] places = new[] { target, KataRules.Runtime, KataRules.Netmon, KataRules.Factory, string.Empty };
-        IEnumerable<(string Key, string Owner)> known = KataRules.NonHypervisorKeys.Select(k => (k.Key, k.Value))
-            .Concat(KataRules.HypervisorOnlyKeys.Select(k => (k, target)));
-        foreach ((string key, string owner) in known)
-        {
-            foreach (string place in places.Where(p => p != owner && (p.Length == 0 || editor.HasTable(p))))
-            {
-                if (editor.Get(place, key) is { } value)
-                {
-                    misplaced.Add((place, key, owner, value));
-                }
-            }
-        }
+        IReadOnlyList<MisplacedKey> misplaced = MisplacedKeys(editor, target);
         bool useImage = request.Image is not null;
         string dropped = useImage ? "initrd" : "image";
         TomlValue? exclusive = useImage || wanted.Any(w => w.Key == "initrd") ? editor.Get(target, dropped) : null;
@@ -324,6 +314,30 @@ public sealed class KataHypervisorConfigurator
         KataHypervisorConfig described = Describe(editor, location, request.Runtime, warnings, wrapperPath, wrapperText);
         return new KataHypervisorPlan(location, newText, !string.Equals(newText, text, StringComparison.Ordinal), changes, warnings,
             wrapperPath, wrapperText, wrapperChanged, described);
+    }
+
+    /// <summary>
+    /// The keys this module knows that sit where kata does not read them, with <paramref name="hypervisorTable"/> as the
+    /// active hypervisor table: a [runtime], [netmon] or [factory] key in the hypervisor table (the guide's snippet), a
+    /// hypervisor key in one of those, or either before the first table. Kata ignores such keys without a word.
+    /// </summary>
+    public static IReadOnlyList<MisplacedKey> MisplacedKeys(TomlEditor editor, string hypervisorTable)
+    {
+        var misplaced = new List<MisplacedKey>();
+        string[] places = new[] { hypervisorTable, KataRules.Runtime, KataRules.Netmon, KataRules.Factory, string.Empty };
+        IEnumerable<(string Key, string Owner)> known = KataRules.NonHypervisorKeys.Select(k => (k.Key, k.Value))
+            .Concat(KataRules.HypervisorOnlyKeys.Select(k => (k, hypervisorTable)));
+        foreach ((string key, string owner) in known)
+        {
+            foreach (string place in places.Where(p => p != owner && (p.Length == 0 || editor.HasTable(p))))
+            {
+                if (editor.Get(place, key) is { } value)
+                {
+                    misplaced.Add(new MisplacedKey(place, key, owner, value));
+                }
+            }
+        }
+        return misplaced;
     }
 
     private static List<(string Table, string Key, object Value)> WantedKeys(TomlEditor editor, KataHypervisorRequest request, string target, bool runtimeRs)

@@ -6,15 +6,19 @@ using IsulaKata.Core;
 
 namespace IsulaKata.Host.Checks;
 
-/// <summary>The vhost modules kata needs: loaded now (/proc/modules, or built in), /dev/vhost-vsock present, and
-/// vhost_vsock loaded again at boot (systemd-modules-load's lists).</summary>
+/// <summary>The vhost modules kata needs, probed with <see cref="KernelModules"/> (Enable-VhostVsock's engine): loaded
+/// now (or built in), /dev/vhost-vsock present, and vhost_vsock loaded again at boot (systemd-modules-load's lists).</summary>
 public sealed class ModuleChecks : HostCheckArea
 {
-    public static readonly IReadOnlyList<string> Modules = new[] { "vhost", "vhost_net", "vhost_vsock" };
     private const string VsockDevice = "/dev/vhost-vsock";
     private const string BootName = "vhost_vsock at boot";
 
-    /// <summary>Where systemd-modules-load reads its lists (first match of a file name wins, /etc first), plus Debian's /etc/modules.</summary>
+    /// <summary>Each module with the device that shows it is there. vhost registers no device of its own: vhost_net,
+    /// which needs it, is the one to look at.</summary>
+    private static readonly (string Module, string Device)[] Modules =
+        { ("vhost", "/dev/vhost-net"), ("vhost_net", "/dev/vhost-net"), ("vhost_vsock", VsockDevice) };
+
+    /// <summary>Where systemd-modules-load reads its lists, plus Debian's /etc/modules.</summary>
     private static readonly string[] LoadFolders = { "/etc/modules-load.d", "/run/modules-load.d", "/usr/local/lib/modules-load.d", "/usr/lib/modules-load.d", "/lib/modules-load.d" };
 
     public ModuleChecks(HostCheckContext context) : base(context) { }
@@ -23,9 +27,10 @@ public sealed class ModuleChecks : HostCheckArea
 
     public override IEnumerable<IsulaKataCheck> Run()
     {
-        if (!Host.IsLiveHost)
+        var kernel = KernelModules.For(Host);
+        if (!kernel.HasRunningKernel)
         {
-            foreach (string module in Modules)
+            foreach ((string module, _) in Modules)
             {
                 yield return SkipUnderRoot(module);
             }
@@ -33,46 +38,34 @@ public sealed class ModuleChecks : HostCheckArea
             yield return Boot(builtIn: false);
             yield break;
         }
-        string? procModules = Host.Files.ReadText("/proc/modules");
-        var loaded = (procModules ?? string.Empty).Split('\n')
-            .Select(l => l.Split(' ')[0]).Where(n => n.Length > 0).ToHashSet(StringComparer.Ordinal);
-        bool vsockBuiltIn = false;
-        foreach (string module in Modules)
+        KernelModuleProbe? vsock = null;
+        foreach ((string module, string device) in Modules)
         {
-            if (loaded.Contains(module))
-            {
-                yield return Pass(module, $"{module} is loaded.");
-            }
-            else if (Host.Files.DirectoryExists("/sys/module/" + module))
-            {
-                vsockBuiltIn |= module == "vhost_vsock";
-                yield return Pass(module, $"{module} is built into the kernel.");
-            }
-            else if (procModules is null)
-            {
-                yield return Fail(module, $"{module} is missing, and this kernel cannot load modules (no /proc/modules).",
-                    $"Boot a kernel built with {module} (CONFIG_{module.ToUpperInvariant()}) or with loadable module support.");
-            }
-            else
-            {
-                yield return Fail(module, $"{module} is not loaded.", $"modprobe {module}");
-            }
+            KernelModuleProbe probe = kernel.Probe(module, device);
+            vsock = module == "vhost_vsock" ? probe : vsock;
+            yield return Loaded(module, probe);
         }
-        yield return Device();
-        yield return Boot(vsockBuiltIn);
+        yield return vsock!.DeviceExists
+            ? Pass(VsockDevice, $"{VsockDevice} is present.")
+            : Fail(VsockDevice, $"{VsockDevice} does not exist: kata cannot talk to the VM's agent over vsock.", "Enable-VhostVsock   (runs: modprobe vhost_vsock)");
+        yield return Boot(vsock.BuiltIn);
     }
 
-    private IsulaKataCheck Device()
+    private IsulaKataCheck Loaded(string module, KernelModuleProbe probe)
     {
-        string host = Host.Files.ToHostPath(VsockDevice);
-        if (!Native.TryStat(host, out Native.StatxBuffer stat))
+        if (probe.BuiltIn)
         {
-            return Fail(VsockDevice, $"{VsockDevice} does not exist: kata cannot talk to the VM's agent over vsock.", "modprobe vhost_vsock");
+            return Pass(module, $"{module} is built into the kernel (or its device node is there, which loads it on first use).");
         }
-        const int characterDevice = 0x2000;
-        return (stat.Mode & 0xF000) == characterDevice
-            ? Pass(VsockDevice, $"{VsockDevice} is present.")
-            : Fail(VsockDevice, $"{VsockDevice} exists but is not a character device.", $"Remove it (rm {VsockDevice}) and load the module again: modprobe -r vhost_vsock; modprobe vhost_vsock");
+        if (probe.Loaded)
+        {
+            return Pass(module, $"{module} is loaded.");
+        }
+        string remedy = module == "vhost_vsock" ? "Enable-VhostVsock   (runs: modprobe vhost_vsock, and persists it)" : $"modprobe {module}";
+        return probe.ModulesSupported
+            ? Fail(module, $"{module} is not loaded.", remedy)
+            : Fail(module, $"{module} is missing, and this kernel cannot load modules (no /proc/modules).",
+                $"Boot a kernel built with {module} (CONFIG_{module.ToUpperInvariant()}) or with loadable module support.");
     }
 
     private IsulaKataCheck Boot(bool builtIn)
@@ -84,16 +77,18 @@ public sealed class ModuleChecks : HostCheckArea
         foreach (string file in ListFiles())
         {
             string? text = ReadQuietly(file);
-            if (text is not null && text.Split('\n').Select(l => l.Trim())
-                    .Any(l => l.Length > 0 && !l.StartsWith('#') && !l.StartsWith(';') && l.Replace('-', '_') == "vhost_vsock"))
+            if (text is not null && text.Split('\n').Select(l => l.Split('#', ';')[0].Trim())
+                    .Any(l => l.Replace('-', '_') == "vhost_vsock"))
             {
                 return Pass(BootName, $"vhost_vsock is loaded at boot (listed in '{file}').");
             }
         }
         return Warn(BootName, "vhost_vsock is listed in no modules-load.d file: after a reboot it is not loaded and kata containers fail to start.",
-            "echo vhost_vsock > /etc/modules-load.d/isulakata.conf");
+            $"Enable-VhostVsock   (adds it to {KernelModules.ModulesLoadPath})");
     }
 
+    /// <summary>Every file systemd-modules-load reads, not only the one Enable-VhostVsock writes: an administrator may
+    /// have persisted the module under another name.</summary>
     private IEnumerable<string> ListFiles()
     {
         foreach (string folder in LoadFolders)
