@@ -10,9 +10,13 @@
     PowerShellVersion    = '7.4'
     FormatsToProcess     = @(
         'Formats/Isulad.Format.ps1xml'
+        'Formats/Storage.Format.ps1xml'
     )
     CmdletsToExport      = @(
         'Get-IsulaRuntime'
+        'Get-IsulaThinPool'
+        'New-IsulaThinPool'
+        'Remove-IsulaThinPool'
         'Set-IsulaRuntime'
     )
     FunctionsToExport    = @()
