@@ -114,11 +114,13 @@ function New-FakePool {
 }
 
 function Get-WhatIfLine {
-    # Runs a command in a fresh pwsh with the module imported (same PATH and fake state) and returns its "What if:" lines,
-    # which PowerShell writes to the host, not to a stream.
-    param([Parameter(Mandatory)] [string] $Command)
-    $out = Invoke-ChildPwsh -Script "Import-Module '$($script:ModulePath -replace "'", "''")'; $Command"
-    @($out -split '\r?\n' | Where-Object { $_ -like 'What if:*' })
+    # Runs a script block and returns the "What if:" lines it wrote. PowerShell writes them to the host, not to a
+    # stream, so they are read back from a transcript.
+    param([Parameter(Mandatory)] [scriptblock] $Script)
+    $file = Join-Path $TestDrive ('whatif-' + [guid]::NewGuid().ToString('N') + '.txt')
+    Start-Transcript -LiteralPath $file -UseMinimalHeader | Out-Null
+    try { & $Script | Out-Null } finally { Stop-Transcript | Out-Null }
+    @(Get-Content -LiteralPath $file | Where-Object { $_ -like 'What if:*' })
 }
 
 function New-LoopDevice {

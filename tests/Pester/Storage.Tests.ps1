@@ -513,7 +513,7 @@ Describe 'New-IsulaThinPool (cmdlet)' {
     It '-WhatIf shows each change as its own "What if:" line and runs only probes' {
         New-FakePool -Device /dev/null -NoProfile
         $profile = "$state/etc/lvm/profile/isula-thinpool.profile"
-        Get-WhatIfLine 'New-IsulaThinPool -Device /dev/null -AutoExtendThreshold 90 -WhatIf -WarningAction SilentlyContinue' | Should -Be @(
+        Get-WhatIfLine { New-IsulaThinPool -Device /dev/null -AutoExtendThreshold 90 -WhatIf -WarningAction SilentlyContinue } | Should -Be @(
             "What if: Performing the operation `"Write`" on target `"$profile`"."
             'What if: Performing the operation "Run" on target "lvchange --metadataprofile isula-thinpool isula/thinpool".')
         Get-FakeCommand | Should -Be @($Pvs, $LvmConfig, "$Lvs isula", "$Vgs isula")
@@ -531,7 +531,7 @@ Describe 'New-IsulaThinPool on a real loop device with fake lvm' -Skip:(-not $Ca
     AfterEach { Remove-FakeHost }
 
     It '-WhatIf prints every command line it would run, in order, and runs only probes' {
-        Get-WhatIfLine "New-IsulaThinPool -Device $loop -WhatIf -WarningAction SilentlyContinue" | Should -Be @(
+        Get-WhatIfLine { New-IsulaThinPool -Device $loop -WhatIf -WarningAction SilentlyContinue } | Should -Be @(
             "What if: Performing the operation `"Run`" on target `"pvcreate $loop`"."
             "What if: Performing the operation `"Run`" on target `"vgcreate isula $loop`"."
             'What if: Performing the operation "Run" on target "lvcreate --yes --wipesignatures y -n thinpool -l 95%VG isula".'
@@ -681,7 +681,7 @@ Describe 'Remove-IsulaThinPool' {
     }
 
     It '-WhatIf shows each step and removes nothing' {
-        Get-WhatIfLine "Remove-IsulaThinPool isula -ConfigPath '$config' -WhatIf" | Should -Be @(
+        Get-WhatIfLine { Remove-IsulaThinPool isula -ConfigPath $config -WhatIf } | Should -Be @(
             'What if: Performing the operation "Run" on target "lvremove -y isula/thinpool".'
             'What if: Performing the operation "Run" on target "vgremove isula".'
             'What if: Performing the operation "Run" on target "pvremove /dev/vdb".'
