@@ -10,14 +10,19 @@
     PowerShellVersion    = '7.4'
     FormatsToProcess     = @(
         'Formats/Isulad.Format.ps1xml'
+        'Formats/Kata.Format.ps1xml'
         'Formats/Storage.Format.ps1xml'
     )
     CmdletsToExport      = @(
+        'Enable-VhostVsock'
         'Get-IsulaRuntime'
         'Get-IsulaThinPool'
+        'Get-KataHypervisor'
+        'Install-KataGuestKernel'
         'New-IsulaThinPool'
         'Remove-IsulaThinPool'
         'Set-IsulaRuntime'
+        'Set-KataHypervisor'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()
