@@ -542,6 +542,15 @@ Describe 'New-IsulaThinPool on a real loop device with fake lvm' -Skip:(-not $Ca
         Get-FakeCommand | Should -Be @($Pvs, $LvmConfig, "wipefs --json --no-act $loop")
     }
 
+    It '-WhatIf with -Force shows the wipefs step first and warns what it would erase' {
+        Set-FakeState "signatures-$(Split-Path -Leaf $loop)" "0x438 ext4 5c5b2a5e-09a4-4d7b-a5f4-4f8e3c1b7a10 -`n"
+        $lines = Get-WhatIfLine { New-IsulaThinPool -Device $loop -Force -WhatIf -WarningVariable script:w -WarningAction SilentlyContinue }
+        $lines[0] | Should -Be "What if: Performing the operation `"Run`" on target `"wipefs --all --backup $loop`"."
+        $lines[1] | Should -Be "What if: Performing the operation `"Run`" on target `"pvcreate $loop`"."
+        $script:w.Message | Should -Be @("-Force: erasing a ext4 filesystem or signature (at offset 0x438, UUID 5c5b2a5e-09a4-4d7b-a5f4-4f8e3c1b7a10) on $loop; wipefs keeps a copy of each signature in `$HOME/wipefs-$(Split-Path -Leaf $loop)-*.bak.")
+        Get-FakeCommand | Should -Be @($Pvs, $LvmConfig, "wipefs --json --no-act $loop")
+    }
+
     It 'creates the pool, pipes it to Set-IsulaRuntime, and reports a failure with its own error id' {
         $root = New-TestRoot @{ '/etc/isulad/daemon.json' = 'daemon.shipped.json' }
         $config = New-IsulaThinPool -Device $loop -Confirm:$false -WarningAction SilentlyContinue | Set-IsulaRuntime -Root $root -WarningAction SilentlyContinue
@@ -678,6 +687,12 @@ Describe 'Remove-IsulaThinPool' {
         $err[0].FullyQualifiedErrorId | Should -Be 'ThinPoolRemoveFailed,IsulaKata.Commands.RemoveIsulaThinPoolCommand'
         $err[0].Exception.Message | Should -Match "'vgremove isula' failed with exit code 5:\s+Volume group `"isula`" is exported\s+Already done: lvremove -y isula/thinpool\."
         $err[0].ErrorDetails.RecommendedAction | Should -Match 'finish by hand: vgremove isula; pvremove /dev/vdb; '
+    }
+
+    It 'refuses another -Root and removes nothing' {
+        Remove-IsulaThinPool isula -Root (New-TestRoot) -Confirm:$false -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -Be 'ThinPoolNeedsLiveHost,IsulaKata.Commands.RemoveIsulaThinPoolCommand'
+        Get-FakeCommand | Should -BeNullOrEmpty
     }
 
     It '-WhatIf shows each step and removes nothing' {

@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using System.Management.Automation;
 using IsulaKata.Core;
 using IsulaKata.Storage;
@@ -93,12 +94,14 @@ public sealed class NewIsulaThinPoolCommand : IsulaKataCmdlet
                 WriteObject(unchanged);
                 return;
             }
+            // The plan's warnings (clamped sizes, what -Force erases) belong before the question and with -WhatIf.
+            WriteWarnings(plan.Warnings);
             if (!ShouldProcessSteps(plan))
             {
                 return;
             }
             IsulaThinPool pool = creator.Apply(plan);
-            WriteWarnings(pool.Warnings);
+            WriteWarnings(pool.Warnings.Except(plan.Warnings, StringComparer.Ordinal));
             WriteObject(pool);
         }
         catch (IsulaKataException error)
