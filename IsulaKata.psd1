@@ -12,13 +12,17 @@
         'Formats/Host.Format.ps1xml'
         'Formats/Isulad.Format.ps1xml'
         'Formats/Kata.Format.ps1xml'
+        'Formats/Storage.Format.ps1xml'
     )
     CmdletsToExport      = @(
         'Enable-VhostVsock'
         'Get-IsulaRuntime'
+        'Get-IsulaThinPool'
         'Get-KataHypervisor'
         'Install-IsulaKataPackage'
         'Install-KataGuestKernel'
+        'New-IsulaThinPool'
+        'Remove-IsulaThinPool'
         'Set-IsulaRuntime'
         'Set-KataHypervisor'
         'Test-IsulaKataHost'

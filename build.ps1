@@ -4,7 +4,8 @@
     Builds, tests and packages the IsulaKata module.
 .DESCRIPTION
     Build    (default) produces the installable module folder output/IsulaKata/<ModuleVersion>/.
-    Test     builds and packs, then runs every Pester test in a child pwsh against that folder and that package;
+    Test     builds and packs, then runs every Pester test in a child pwsh against that folder and that package,
+             then the real-kernel tests (tests/Integration) in a throwaway qemu guest (tests/vm/testvm.sh);
              exits non-zero on failure.
     Package  builds, then produces output/IsulaKata.<ModuleVersion>.nupkg with Publish-PSResource.
     Preview  builds, then shows what the module would do on this machine without changing it.
@@ -95,6 +96,24 @@ function Invoke-Test {
     }
 }
 
+function Invoke-VmTest {
+    # The real-kernel tests (tests/Integration) in a throwaway qemu guest, after the host suite. Where qemu cannot run
+    # at all they print a loud "SKIPPED: <reason>"; any other problem fails the build. Run with every test only.
+    if ($Tag) {
+        Write-Host 'VM tests (tests/Integration) not selected: -Tag was given.' -ForegroundColor Yellow
+        return
+    }
+    $pesterVersion = ([xml](Get-Content -Raw (Join-Path $repo 'tests/TestDependencies.csproj'))).Project.PropertyGroup.PesterVersion
+    $nugetRoot = if ($env:NUGET_PACKAGES) { $env:NUGET_PACKAGES } else { Join-Path $HOME '.nuget/packages' }
+    $child = Get-ChildPwsh
+    & $child[0] @($child | Select-Object -Skip 1) -NoProfile -NonInteractive -File (Join-Path $repo 'tests/Integration/Invoke-VmSuite.ps1') `
+        -ModulePath (Join-Path $moduleDir 'IsulaKata.psd1') -PesterPath (Join-Path $nugetRoot "pester/$pesterVersion/tools/Pester.psd1")
+    if ($LASTEXITCODE -ne 0) {
+        Write-Host "VM tests failed (exit code $LASTEXITCODE)." -ForegroundColor Red
+        exit 1
+    }
+}
+
 function Invoke-Package {
     # output/IsulaKata.<version>.nupkg, packed by Publish-PSResource from the built module folder (nothing else goes
     # in: the Build task already left out pdb, deps.json and XML docs). Publishing needs a registered repository, so a
@@ -139,7 +158,7 @@ function Invoke-Preview {
 switch ($Task) {
     'Build' { Invoke-Build }
     # The package tests install the package, so Test packs it too.
-    'Test' { Invoke-Build; Invoke-Package; Invoke-Test }
+    'Test' { Invoke-Build; Invoke-Package; Invoke-Test; Invoke-VmTest }
     'Package' { Invoke-Build; Invoke-Package }
     'Preview' { Invoke-Build; Invoke-Preview }
 }
