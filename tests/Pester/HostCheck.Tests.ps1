@@ -1,5 +1,6 @@
 BeforeAll {
     . (Join-Path $PSScriptRoot 'Common.ps1')
+    . (Join-Path $PSScriptRoot 'Storage.Helpers.ps1')
     $script:RpmQuery = 'rpm -q --queryformat %{NAME} %{VERSION}-%{RELEASE}\n iSulad kata-containers lib-shim-v2'
     $script:AllInstalled = "iSulad 2.1.5-8.oe2203sp3`nkata-containers 2.1.0-25.oe2203sp3`nlib-shim-v2 0.0.1-15.oe2203sp3`n"
 
@@ -40,7 +41,7 @@ Describe 'Test-IsulaKataHost on this machine, with no fake program on PATH' {
         $problems | Should -BeNullOrEmpty
 
         $checks | ForEach-Object { $_.PSObject.TypeNames[0] | Should -Be 'IsulaKata.Host.IsulaKataCheck' }
-        @($checks.Area | Select-Object -Unique) | Should -Be @('Packages', 'Virtualization', 'Modules', 'Isulad', 'Kata')
+        @($checks.Area | Select-Object -Unique) | Should -Be @('Packages', 'Virtualization', 'Modules', 'Storage', 'Isulad', 'Kata')
         ($checks | Where-Object Area -EQ Packages).Name | Should -Be @('iSulad', 'kata-containers', 'lib-shim-v2', 'containerd-shim-kata-v2 on PATH')
         ($checks | Where-Object Area -EQ Virtualization).Name | Should -Be @('CPU virtualisation', '/dev/kvm')
         ($checks | Where-Object Area -EQ Modules).Name | Should -Be @('vhost', 'vhost_net', 'vhost_vsock', '/dev/vhost-vsock', 'vhost_vsock at boot')
@@ -70,6 +71,10 @@ Describe 'Test-IsulaKataHost on this machine, with no fake program on PATH' {
         }
         if (-not (Test-Path /etc/isulad/daemon.json)) {
             (Get-Row $checks 'daemon.json').Status | Should -Be 'Warn'
+            $storage = @($checks | Where-Object Area -EQ Storage)
+            $storage.Name | Should -Be @('Thin pool')
+            $storage.Status | Should -Be @('Skip')
+            $storage.Detail | Should -Be "'/etc/isulad/daemon.json' does not put iSulad on a thin pool (devicemapper with dm.thinpooldev), so there is no pool to check."
         }
         if (-not (Test-Path /etc/kata-containers/configuration.toml) -and -not (Test-Path /usr/share/defaults/kata-containers/configuration.toml)) {
             $kata = @($checks | Where-Object Area -EQ Kata)
@@ -158,7 +163,7 @@ Describe 'Test-IsulaKataHost on a fake openEuler host' {
         Clear-Content -LiteralPath (Join-Path $state 'commands.log')
         $before = Get-Sha256 $config
         Test-IsulaKataHost -IsuladConfigPath $config | Out-Null
-        Get-FakeCommand | Should -Be @($RpmQuery, 'isula info')
+        Get-FakeCommand | Should -Be @($RpmQuery, 'isula info', $Lvs)
         Get-Sha256 $config | Should -Be $before
         @(Get-ChildItem (Split-Path $config) -Filter '*.bak').Count | Should -Be 0
     }
@@ -187,7 +192,8 @@ Describe 'Test-IsulaKataHost -Root (a mounted system: files only)' {
             (Get-Row $checks $package).Detail | Should -Be "rpm is not run under -Root '$root': it would report this host's packages, not the root's."
         }
         (Get-Row $checks 'containerd-shim-kata-v2 on PATH').Detail | Should -Be "containerd-shim-kata-v2 is '/usr/bin/containerd-shim-kata-v2'."
-        foreach ($name in 'CPU virtualisation', '/dev/kvm', 'vhost', 'vhost_net', 'vhost_vsock', '/dev/vhost-vsock', 'isulad running', 'isula info agrees') {
+        foreach ($name in 'CPU virtualisation', '/dev/kvm', 'vhost', 'vhost_net', 'vhost_vsock', '/dev/vhost-vsock', 'isulad running', 'isula info agrees',
+            'Thin pool', 'Active', 'Health', 'Monitored', 'Data space', 'Metadata space', 'Autoextend profile') {
             (Get-Row $checks $name).Status | Should -Be 'Skip'
             (Get-Row $checks $name).Detail | Should -Be "Needs the running host; under -Root '$root' only files are checked."
         }
@@ -250,6 +256,114 @@ Describe 'Test-IsulaKataHost -Root (a mounted system: files only)' {
         $row = Get-Row (Test-IsulaKataHost -Root $root -Area Packages) 'containerd-shim-kata-v2 on PATH'
         $row.Status | Should -Be 'Fail'
         $row.Remedy | Should -Be 'chmod 0755 /usr/local/bin/containerd-shim-kata-v2'
+    }
+}
+
+Describe 'Test-IsulaKataHost -Area Storage (the thin pool daemon.json names, read by Get-IsulaThinPool''s engine)' {
+    BeforeEach {
+        $state = New-FakeHost
+        $config = Join-Path $state 'daemon.json'
+        Copy-Item -LiteralPath (Join-Path $Fixtures 'daemon.kata-devicemapper.json') -Destination $config
+    }
+    AfterEach { Remove-FakeHost }
+
+    BeforeAll {
+        function Set-PoolUse {
+            # Sets the fake pool's data and metadata use (columns 5 and 6 of the fake lvm's lvs state).
+            param([string] $Data, [string] $Metadata)
+            $file = Join-Path $env:ISULAKATA_FAKE_STATE 'lvm/lvs'
+            $lines = Get-Content -LiteralPath $file | ForEach-Object {
+                $f = $_ -split ' '
+                if ($f[9] -eq 'pool') { $f[4] = $Data; $f[5] = $Metadata }
+                $f -join ' '
+            }
+            Set-Content -LiteralPath $file -Value $lines
+        }
+    }
+
+    It 'passes a pool that New-IsulaThinPool built, with one lvs, one vgs and one lvmconfig call' {
+        New-FakePool -Device /dev/vdb
+        # A second disk in the group (vgextend), so the pool has room to grow by its 20%.
+        Add-Content -LiteralPath (Join-Path $state 'lvm/pvs') -Value '/dev/vdc isula 4294967296'
+        $checks = Test-IsulaKataHost -Area Storage -IsuladConfigPath $config
+        Get-FakeCommand | Should -Be @('isula info', $Lvs, $Vgs, $LvmConfig)
+        $checks.Name | Should -Be @('Thin pool', 'Active', 'Health', 'Monitored', 'Data space', 'Metadata space', 'Autoextend profile')
+        $checks.Status | Should -Be @('Pass', 'Pass', 'Pass', 'Pass', 'Pass', 'Pass', 'Pass')
+        (Get-Row $checks 'Thin pool').Detail | Should -Be 'isula/thinpool (/dev/mapper/isula-thinpool) holds 3.79 GiB of data space.'
+        (Get-Row $checks 'Metadata space').Detail | Should -Be '10.12% used (attention from 80%).'
+        (Get-Row $checks 'Autoextend profile').Detail | Should -Be "'$state/etc/lvm/profile/isula-thinpool.profile': grows by 20% when 80% full."
+        Test-IsulaKataHost -Area Storage -IsuladConfigPath $config -Quiet | Should -BeTrue
+    }
+
+    It 'fails when dm.thinpooldev names a pool lvm does not have' {
+        New-FakePool -Device /dev/vdb -VolumeGroup other
+        $checks = @(Test-IsulaKataHost -Area Storage -IsuladConfigPath $config)
+        $checks.Name | Should -Be @('Thin pool')
+        $checks.Status | Should -Be @('Fail')
+        $checks.Detail | Should -Be "dm.thinpooldev is '/dev/mapper/isula-thinpool', but lvm's thin pools are /dev/mapper/other-thinpool: isulad does not start without its pool."
+        $checks.Remedy | Should -BeLike 'New-IsulaThinPool -Device <disk>*'
+    }
+
+    It 'fails an inactive pool and warns about one that is not monitored' {
+        New-FakePool -Device /dev/vdb
+        Set-FakeState inactive
+        $checks = Test-IsulaKataHost -Area Storage -IsuladConfigPath $config
+        (Get-Row $checks 'Active').Status | Should -Be 'Fail'
+        (Get-Row $checks 'Active').Remedy | Should -Be 'lvchange -ay isula/thinpool'
+        (Get-Row $checks 'Data space').Status | Should -Be 'Skip'
+        Remove-Item -LiteralPath (Join-Path $state 'inactive')
+        Set-FakeState not-monitored
+        $monitored = Get-Row (Test-IsulaKataHost -Area Storage -IsuladConfigPath $config) 'Monitored'
+        $monitored.Status | Should -Be 'Warn'
+        $monitored.Detail | Should -Be 'isula/thinpool is not monitored, so it never grows by itself: autoextend runs in dmeventd.'
+        $monitored.Remedy | Should -Be 'lvchange --monitor y isula/thinpool; systemctl enable --now lvm2-monitor'
+    }
+
+    It 'warns above the autoextend threshold and fails a pool that is nearly full' {
+        New-FakePool -Device /dev/vdb
+        Set-PoolUse -Data 85.00 -Metadata 97.50
+        $checks = Test-IsulaKataHost -Area Storage -IsuladConfigPath $config
+        $data = Get-Row $checks 'Data space'
+        $data.Status | Should -Be 'Warn'
+        $data.Detail | Should -Be "The pool's data space is 85% used, at or above the autoextend threshold (80%), so lvm should have grown the pool: is it monitored, and has the volume group free space?"
+        $data.Remedy | Should -Be 'lvextend -L +<size> isula/thinpool'
+        $metadata = Get-Row $checks 'Metadata space'
+        $metadata.Status | Should -Be 'Fail'
+        $metadata.Detail | Should -Be "The pool's metadata space is 97.5% used: it is about to run out, and then containers cannot write."
+        $metadata.Remedy | Should -BeLike 'lvextend --poolmetadatasize +<size> isula/thinpool*'
+    }
+
+    It 'warns when the volume group has no room for the pool to grow into (the guide''s 95%VG leaves none)' {
+        New-FakePool -Device /dev/vdb
+        $profile = Get-Row (Test-IsulaKataHost -Area Storage -IsuladConfigPath $config) 'Autoextend profile'
+        $profile.Status | Should -Be 'Warn'
+        $profile.Detail | Should -BeLike 'isula/thinpool cannot autoextend: growing it by 20% needs *'
+        $profile.Remedy | Should -Be 'vgextend isula <disk>'
+    }
+
+    It 'warns about a pool with no autoextend profile, with the command that attaches one' {
+        New-FakePool -Device /dev/vdb -NoProfile
+        $profile = Get-Row (Test-IsulaKataHost -Area Storage -IsuladConfigPath $config) 'Autoextend profile'
+        $profile.Status | Should -Be 'Warn'
+        $profile.Detail | Should -Be "isula/thinpool has no lvm profile attached, so lvm.conf's settings apply (grow at 100%, that is never)."
+        $profile.Remedy | Should -Be 'New-IsulaThinPool -Device /dev/vdb -VolumeGroup isula -Name thinpool   (writes and attaches the profile)'
+    }
+
+    It 'fails a pool lvm reports out of data space' {
+        New-FakePool -Device /dev/vdb
+        $file = Join-Path $state 'lvm/lvs'
+        Set-Content -LiteralPath $file -Value ((Get-Content -LiteralPath $file) -replace 'twi-a-t---', 'twi-a-t-D-')
+        $health = Get-Row (Test-IsulaKataHost -Area Storage -IsuladConfigPath $config) 'Health'
+        $health.Status | Should -Be 'Fail'
+        $health.Detail | Should -BeLike 'isula/thinpool is OUT OF DATA SPACE (lv_attr twi-a-t-D-)*'
+    }
+
+    It 'skips the pool when iSulad is not on devicemapper, and runs no lvm command' {
+        Copy-Item -LiteralPath (Join-Path $Fixtures 'daemon.shipped.json') -Destination $config -Force
+        $checks = @(Test-IsulaKataHost -Area Storage -IsuladConfigPath $config)
+        $checks.Status | Should -Be @('Skip')
+        $checks.Remedy | Should -Be 'New-IsulaThinPool -Device <disk> | Set-IsulaRuntime -Restart'
+        Get-FakeCommand | Should -Be @('isula info')
     }
 }
 

@@ -14,7 +14,7 @@ public sealed class TestIsulaKataHostCommand : IsulaKataCmdlet
 {
     /// <summary>Only these areas (all by default).</summary>
     [Parameter(Position = 0)]
-    [ValidateSet(HostAreas.Packages, HostAreas.Virtualization, HostAreas.Modules, HostAreas.Isulad, HostAreas.Kata, IgnoreCase = true)]
+    [ValidateSet(HostAreas.Packages, HostAreas.Virtualization, HostAreas.Modules, HostAreas.Storage, HostAreas.Isulad, HostAreas.Kata, IgnoreCase = true)]
     public string[]? Area { get; set; }
 
     /// <summary>iSulad's daemon.json as the target system sees it.</summary>

@@ -111,6 +111,7 @@ public static class HostAreas
     public const string Packages = "Packages";
     public const string Virtualization = "Virtualization";
     public const string Modules = "Modules";
+    public const string Storage = "Storage";
     public const string Isulad = "Isulad";
     public const string Kata = "Kata";
 }
@@ -130,6 +131,7 @@ public sealed class HostDoctor
         new PackageChecks(context),
         new VirtualizationChecks(context),
         new ModuleChecks(context),
+        new StorageChecks(context),
         new IsuladChecks(context),
         new KataChecks(context),
     };
