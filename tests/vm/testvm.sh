@@ -450,6 +450,22 @@ cmd_build() {
 		shift
 	done
 	ensure_guest "$force"
+	if [[ ${ISULAKATA_VM_PWSH_R2R:-1} == 1 ]]; then
+		local dotnet_dir nuget_dir pwsh_dll=""
+		dotnet_dir=$(host_dotnet_dir)
+		nuget_dir=$(host_nuget_dir)
+		[[ -n $nuget_dir ]] && pwsh_dll=$(find_pwsh_dll "$nuget_dir")
+		if [[ -n $dotnet_dir && -n $pwsh_dll ]]; then
+			local r2r
+			if r2r=$(ensure_pwsh_r2r "$dotnet_dir" "$pwsh_dll"); then
+				log "PowerShell for the guest (ReadyToRun): $r2r"
+			else
+				log "warning: could not compile PowerShell ReadyToRun, the guest uses the plain one"
+			fi
+		else
+			log "warning: no host pwsh (run 'dotnet tool restore'), nothing to compile"
+		fi
+	fi
 }
 
 # ensure_guest FORCE: make sure the cached guest for this recipe exists.
@@ -534,8 +550,13 @@ cmd_clean() {
 		return 0
 	fi
 	keep=$(guest_dir)
-	for d in "$CACHE_ROOT"/guest-* "$CACHE_ROOT"/.tmp-*; do
-		[[ -e $d && $d != "$keep" ]] || continue
+	local dotnet_dir nuget_dir pwsh_dll="" keep_r2r=""
+	dotnet_dir=$(host_dotnet_dir)
+	nuget_dir=$(host_nuget_dir)
+	[[ -n $nuget_dir ]] && pwsh_dll=$(find_pwsh_dll "$nuget_dir")
+	[[ -n $dotnet_dir && -n $pwsh_dll ]] && keep_r2r=$(pwsh_r2r_dir "$dotnet_dir" "$pwsh_dll")
+	for d in "$CACHE_ROOT"/guest-* "$CACHE_ROOT"/pwsh-r2r-* "$CACHE_ROOT"/.tmp-*; do
+		[[ -e $d && $d != "$keep" && $d != "$keep_r2r" ]] || continue
 		log "removing $d"
 		safe_rm_tree "$d"
 	done
@@ -568,6 +589,108 @@ cleanup_run() {
 		rm -rf --one-file-system "$RUN_TMP"
 		RUN_TMP=""
 	fi
+}
+
+# the host's .NET folder (where the dotnet executable lives), or nothing
+host_dotnet_dir() {
+	local d=${ISULAKATA_VM_DOTNET_ROOT:-${DOTNET_ROOT:-}}
+	if [[ -z $d ]] && command -v dotnet >/dev/null 2>&1; then
+		d=$(dirname "$(readlink -f "$(command -v dotnet)")")
+	fi
+	[[ -n $d && -x $d/dotnet ]] && realpath "$d"
+	return 0
+}
+
+# the host's NuGet package folder, or nothing
+host_nuget_dir() {
+	local d=${NUGET_PACKAGES:-${HOME:-/root}/.nuget/packages}
+	[[ -d $d ]] && realpath "$d"
+	return 0
+}
+
+# ensure_pwsh_r2r DOTNET_DIR PWSH_DLL: print the pwsh.dll of a ReadyToRun
+# compiled copy of the PowerShell tool folder, compiling it first if needed.
+# The NuGet tool ships IL only, so every pwsh start JIT-compiles PowerShell,
+# which is what makes a start take 15-20 s or more under TCG; precompiled it
+# is 2-3 times faster. Costs ~25 s of crossgen2 once per cache (crossgen2
+# comes from NuGet). ISULAKATA_VM_PWSH_R2R=0 turns this off.
+# newest Microsoft.NETCore.App folder of a .NET folder
+host_netcore_dir() {
+	find "$1/shared/Microsoft.NETCore.App" -mindepth 1 -maxdepth 1 -type d 2>/dev/null | sort -V | tail -n1
+}
+
+# pwsh_r2r_dir DOTNET_DIR PWSH_DLL: cache folder of its ReadyToRun copy
+pwsh_r2r_dir() {
+	local src fwdir key
+	src=$(dirname "$2")
+	fwdir=$(host_netcore_dir "$1")
+	[[ -n $fwdir ]] || return 1
+	key=$(printf '%s\n' r2r-2 "$src" "$(basename "$fwdir")" "$(stat -c '%s %Y' "$src"/*.dll | sha256sum)" | sha256sum | cut -c1-16)
+	printf '%s/pwsh-r2r-%s\n' "$CACHE_ROOT" "$key"
+}
+
+ensure_pwsh_r2r() {
+	local dotnet_dir=$1 dll=$2 src fwdir fwver out
+	src=$(dirname "$dll")
+	fwdir=$(host_netcore_dir "$dotnet_dir")
+	[[ -n $fwdir ]] || return 1
+	fwver=$(basename "$fwdir")
+	out=$(pwsh_r2r_dir "$dotnet_dir" "$dll") || return 1
+	if [[ -f $out/ready ]]; then
+		printf '%s/pwsh/%s\n' "$out" "$(basename "$dll")"
+		return 0
+	fi
+	mkdir -p "$CACHE_ROOT"
+	local lockfd
+	exec {lockfd}>"$CACHE_ROOT/.lock-r2r"
+	flock "$lockfd"
+	if [[ ! -f $out/ready ]]; then
+		log "compiling PowerShell ReadyToRun (crossgen2 $fwver) into $out"
+		local t tmp cg f name
+		t=$(now_us)
+		tmp=$(mktemp -d "$CACHE_ROOT/.tmp-r2r-XXXXXX")
+		mkdir -p "$tmp/proj"
+		printf '%s\n' '<Project Sdk="Microsoft.NET.Sdk">' \
+			"  <PropertyGroup><TargetFramework>net${fwver%%.*}.0</TargetFramework></PropertyGroup>" \
+			"  <ItemGroup><PackageDownload Include=\"microsoft.netcore.app.crossgen2.linux-x64\" Version=\"[$fwver]\" /></ItemGroup>" \
+			'</Project>' >"$tmp/proj/crossgen2.csproj"
+		if ! DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 "$dotnet_dir/dotnet" restore "$tmp/proj/crossgen2.csproj" \
+			--packages "$CACHE_ROOT/nuget" >"$tmp/restore.log" 2>&1; then
+			tail -n 5 "$tmp/restore.log" >&2
+			rm -rf "$tmp"
+			exec {lockfd}>&-
+			return 1
+		fi
+		cg="$CACHE_ROOT/nuget/microsoft.netcore.app.crossgen2.linux-x64/$fwver/tools/crossgen2"
+		if [[ ! -x $cg ]]; then
+			log "no crossgen2 in the restored package"
+			rm -rf "$tmp"
+			exec {lockfd}>&-
+			return 1
+		fi
+		cp -a "$src" "$tmp/pwsh"
+		# only what a pwsh session loads as a rule: the big rest (Roslyn for
+		# Add-Type, ...) would double the compile time for nothing
+		for f in "$src"/pwsh.dll "$src"/System.Management.Automation.dll "$src"/Microsoft.PowerShell.*.dll \
+			"$src"/Newtonsoft.Json.dll "$src"/Microsoft.Management.Infrastructure*.dll \
+			"$src"/Microsoft.ApplicationInsights.dll "$src"/Microsoft.Extensions.ObjectPool.dll; do
+			[[ -f $f ]] || continue
+			name=$(basename "$f")
+			# assemblies crossgen2 cannot compile (already native, reference
+			# only, ...) stay as they are
+			if "$cg" "$f" -o "$tmp/$name.r2r" -r "$src/*.dll" -r "$fwdir/*.dll" \
+				--targetos:linux --targetarch:x64 -O >>"$tmp/crossgen2.log" 2>&1; then
+				mv -f "$tmp/$name.r2r" "$tmp/pwsh/$name"
+			fi
+			rm -f "$tmp/$name.r2r"
+		done
+		rm -rf "$tmp/proj"
+		printf 'source=%s\nruntime=%s\n' "$src" "$fwver" >"$tmp/ready"
+		mv -T "$tmp" "$out"
+		log "phase pwsh ReadyToRun: $(fmt_secs "$t")"
+	fi
+	exec {lockfd}>&-
+	printf '%s/pwsh/%s\n' "$out" "$(basename "$dll")"
 }
 
 # pwsh.dll of the repo's pinned powershell tool (.config/dotnet-tools.json),
@@ -662,22 +785,27 @@ cmd_run() {
 	# --- shares: standard read-only ones, then the caller's ---------------
 	local -a share_tag=() share_path=() share_mode=()
 	local dotnet_dir nuget_dir
-	dotnet_dir=${ISULAKATA_VM_DOTNET_ROOT:-${DOTNET_ROOT:-}}
-	if [[ -z $dotnet_dir ]] && command -v dotnet >/dev/null 2>&1; then
-		dotnet_dir=$(dirname "$(readlink -f "$(command -v dotnet)")")
-	fi
-	nuget_dir=${NUGET_PACKAGES:-${HOME:-/root}/.nuget/packages}
-	if [[ -n $dotnet_dir && -x $dotnet_dir/dotnet ]]; then
-		share_tag+=(testvm.dotnet) share_path+=("$(realpath "$dotnet_dir")") share_mode+=(ro)
+	dotnet_dir=$(host_dotnet_dir)
+	nuget_dir=$(host_nuget_dir)
+	if [[ -n $dotnet_dir ]]; then
+		share_tag+=(testvm.dotnet) share_path+=("$dotnet_dir") share_mode+=(ro)
 	else
 		log "warning: no host .NET found, the guest will have no dotnet"
-		dotnet_dir=""
 	fi
-	if [[ -d $nuget_dir ]]; then
-		share_tag+=(testvm.nuget) share_path+=("$(realpath "$nuget_dir")") share_mode+=(ro)
+	if [[ -n $nuget_dir ]]; then
+		share_tag+=(testvm.nuget) share_path+=("$nuget_dir") share_mode+=(ro)
 	else
-		log "warning: no NuGet package folder at $nuget_dir"
-		nuget_dir=""
+		log "warning: no NuGet package folder (NUGET_PACKAGES or ~/.nuget/packages)"
+	fi
+	local pwsh_dll="" r2r_dll
+	[[ -n $nuget_dir ]] && pwsh_dll=$(find_pwsh_dll "$nuget_dir")
+	if [[ -n $pwsh_dll && -n $dotnet_dir && ${ISULAKATA_VM_PWSH_R2R:-1} == 1 ]]; then
+		if r2r_dll=$(ensure_pwsh_r2r "$dotnet_dir" "$pwsh_dll"); then
+			pwsh_dll=$r2r_dll
+			share_tag+=(testvm.pwsh) share_path+=("$(dirname "$(dirname "$pwsh_dll")")") share_mode+=(ro)
+		else
+			log "warning: ReadyToRun PowerShell not available, using the plain one"
+		fi
 	fi
 	local s tag path mode
 	for s in "${shares[@]}"; do
@@ -706,11 +834,9 @@ cmd_run() {
 		printf '%s\0%s\0%s\0' "${share_tag[$i]}" "${share_path[$i]}" "${share_mode[$i]}" >>"$ctl/shares"
 	done
 	printf '%s\0' "${cmd[@]}" >"$ctl/argv"
-	local pwsh_dll=""
-	[[ -n $nuget_dir ]] && pwsh_dll=$(find_pwsh_dll "$(realpath "$nuget_dir")")
 	{
-		[[ -n $dotnet_dir ]] && printf 'DOTNET_ROOT=%s\0' "$(realpath "$dotnet_dir")"
-		[[ -n $nuget_dir ]] && printf 'NUGET_PACKAGES=%s\0' "$(realpath "$nuget_dir")"
+		[[ -n $dotnet_dir ]] && printf 'DOTNET_ROOT=%s\0' "$dotnet_dir"
+		[[ -n $nuget_dir ]] && printf 'NUGET_PACKAGES=%s\0' "$nuget_dir"
 		[[ -n $pwsh_dll ]] && printf 'TESTVM_PWSH_DLL=%s\0' "$pwsh_dll"
 		printf 'TESTVM_WORKDIR=%s\0' "$PWD"
 		printf 'TESTVM_VERBOSE=%s\0' "$verbose"
