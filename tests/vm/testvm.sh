@@ -21,6 +21,7 @@
 # Cache: $ISULAKATA_VM_CACHE (default /var/cache/isulakata-testvm).
 # See tests/vm/README.md.
 set -euo pipefail
+shopt -s inherit_errexit
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_ROOT=$(cd "$SCRIPT_DIR/../.." && pwd)
@@ -153,7 +154,8 @@ cmd_check() {
 	[[ $(uname -m) == x86_64 ]] || skip "testvm needs an x86_64 host (the guest shares the host's .NET), this is $(uname -m)"
 	ensure_host_tools "$QEMU" 2>/dev/null || skip "$QEMU is not installed and cannot be installed here"
 	local accel_args out
-	mapfile -t accel_args < <(qemu_accel_args)
+	out=$(qemu_accel_args)
+	mapfile -t accel_args <<<"$out"
 	if ! out=$(printf 'quit\n' | timeout 60 "$QEMU" -machine pc "${accel_args[@]}" -m 64 -S \
 		-nodefaults -no-user-config -display none -monitor stdio 2>&1); then
 		skip "$QEMU cannot start here: $(printf '%s' "$out" | tr '\n' ' ' | cut -c1-200)"
@@ -242,8 +244,8 @@ build_rootfs_stage1() {
 	)
 	mkdir -p "$debcache"
 	debootstrap --foreign --variant=minbase --arch="$GUEST_ARCH" --include="$include" \
-		--cache-dir="$debcache" "$GUEST_SUITE" "$root" "$mirror"
-	mkdir -p "$root/etc/dpkg/dpkg.cfg.d"
+		--cache-dir="$debcache" "$GUEST_SUITE" "$root" "$mirror" || return
+	mkdir -p "$root/etc/dpkg/dpkg.cfg.d" || return
 	{
 		printf '%s\n' force-unsafe-io
 		printf 'path-exclude=%s\n' '/usr/share/doc/*' '/usr/share/man/*' '/usr/share/info/*' \
@@ -254,9 +256,9 @@ build_rootfs_stage1() {
 			drivers/input/touchscreen drivers/isdn drivers/net/ethernet drivers/net/can net/can; do
 			printf 'path-exclude=/lib/modules/*/kernel/%s/*\n' "$kdir"
 		done
-	} >"$root/etc/dpkg/dpkg.cfg.d/testvm"
-	printf '/usr/sbin/update-initramfs\n/usr/sbin/update-initramfs.distrib\n:\n' >>"$root/var/lib/dpkg/diversions"
-	printf '#!/bin/sh\n# diverted by testvm: the guest boots its own initrd\nexit 0\n' >"$root/usr/sbin/update-initramfs"
+	} >"$root/etc/dpkg/dpkg.cfg.d/testvm" || return
+	printf '/usr/sbin/update-initramfs\n/usr/sbin/update-initramfs.distrib\n:\n' >>"$root/var/lib/dpkg/diversions" || return
+	printf '#!/bin/sh\n# diverted by testvm: the guest boots its own initrd\nexit 0\n' >"$root/usr/sbin/update-initramfs" || return
 	chmod 0755 "$root/usr/sbin/update-initramfs"
 }
 
@@ -500,7 +502,9 @@ ensure_guest() {
 	t_all=$(now_us)
 	BUILD_TMP=$(mktemp -d "$CACHE_ROOT/.tmp-XXXXXX")
 	trap cleanup_build EXIT
-	trap 'exit 130' INT TERM HUP
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+	trap 'exit 129' HUP
 
 	t=$(now_us)
 	local dlog="$BUILD_TMP/debootstrap.log"
@@ -549,13 +553,18 @@ cmd_clean() {
 		safe_rm_tree "$CACHE_ROOT"
 		return 0
 	fi
+	# wait for builds in progress, their temp dirs are not stale
+	local lock1 lock2
+	exec {lock1}>"$CACHE_ROOT/.lock" {lock2}>"$CACHE_ROOT/.lock-r2r"
+	flock "$lock1"
+	flock "$lock2"
 	keep=$(guest_dir)
 	local dotnet_dir nuget_dir pwsh_dll="" keep_r2r=""
 	dotnet_dir=$(host_dotnet_dir)
 	nuget_dir=$(host_nuget_dir)
 	[[ -n $nuget_dir ]] && pwsh_dll=$(find_pwsh_dll "$nuget_dir")
 	[[ -n $dotnet_dir && -n $pwsh_dll ]] && keep_r2r=$(pwsh_r2r_dir "$dotnet_dir" "$pwsh_dll")
-	for d in "$CACHE_ROOT"/guest-* "$CACHE_ROOT"/pwsh-r2r-* "$CACHE_ROOT"/.tmp-*; do
+	for d in "$CACHE_ROOT"/guest-* "$CACHE_ROOT"/pwsh-r2r-* "$CACHE_ROOT"/.tmp-* "$CACHE_ROOT"/.r2rtmp-*; do
 		[[ -e $d && $d != "$keep" && $d != "$keep_r2r" ]] || continue
 		log "removing $d"
 		safe_rm_tree "$d"
@@ -648,7 +657,9 @@ ensure_pwsh_r2r() {
 		log "compiling PowerShell ReadyToRun (crossgen2 $fwver) into $out"
 		local t tmp cg f name
 		t=$(now_us)
-		tmp=$(mktemp -d "$CACHE_ROOT/.tmp-r2r-XXXXXX")
+		local old
+		for old in "$CACHE_ROOT"/.r2rtmp-*; do [[ -e $old ]] && rm -rf --one-file-system "$old"; done
+		tmp=$(mktemp -d "$CACHE_ROOT/.r2rtmp-XXXXXX")
 		mkdir -p "$tmp/proj"
 		printf '%s\n' '<Project Sdk="Microsoft.NET.Sdk">' \
 			"  <PropertyGroup><TargetFramework>net${fwver%%.*}.0</TargetFramework></PropertyGroup>" \
@@ -668,7 +679,11 @@ ensure_pwsh_r2r() {
 			exec {lockfd}>&-
 			return 1
 		fi
-		cp -a "$src" "$tmp/pwsh"
+		if ! cp -a "$src" "$tmp/pwsh"; then
+			rm -rf "$tmp"
+			exec {lockfd}>&-
+			return 1
+		fi
 		# only what a pwsh session loads as a rule: the big rest (Roslyn for
 		# Add-Type, ...) would double the compile time for nothing
 		for f in "$src"/pwsh.dll "$src"/System.Management.Automation.dll "$src"/Microsoft.PowerShell.*.dll \
@@ -846,10 +861,12 @@ cmd_run() {
 
 	# --- qemu command line ------------------------------------------------
 	local -a q accel_args
+	local accel_out
+	accel_out=$(qemu_accel_args)
+	mapfile -t accel_args <<<"$accel_out"
 	local kquiet="quiet loglevel=4" kernel="$gdir/vmlinuz"
 	[[ $verbose == 1 ]] && kquiet="loglevel=6 testvm.verbose=1"
 	[[ -f $gdir/vmlinux ]] && kernel="$gdir/vmlinux"
-	mapfile -t accel_args < <(qemu_accel_args)
 	# shellcheck disable=SC2054 # commas belong to qemu option values
 	q=("$QEMU" -name isulakata-testvm -machine pc "${accel_args[@]}" -smp "$cpus" -m "$mem"
 		-nodefaults -no-user-config -display none -monitor none -no-reboot
