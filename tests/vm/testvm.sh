@@ -152,7 +152,7 @@ skip() {
 
 cmd_check() {
 	[[ $(uname -m) == x86_64 ]] || skip "testvm needs an x86_64 host (the guest shares the host's .NET), this is $(uname -m)"
-	ensure_host_tools "$QEMU" 2>/dev/null || skip "$QEMU is not installed and cannot be installed here"
+	ensure_host_tools "$QEMU" || skip "$QEMU is not installed and cannot be installed here"
 	local accel_args out
 	out=$(qemu_accel_args)
 	mapfile -t accel_args <<<"$out"
@@ -917,8 +917,12 @@ cmd_run() {
 		local t_boot="" t_cmd=""
 		[[ -s $ctl/t_start ]] && t_boot=$(<"$ctl/t_start")
 		[[ -s $ctl/t_cmd ]] && t_cmd=$(<"$ctl/t_cmd")
-		log "guest command exited $rc (boot-to-command ${t_boot:-?}s, command ${t_cmd:-?}s, whole run $(fmt_secs "$t_total"))"
 		[[ $rc =~ ^[0-9]+$ ]] || die "bad exit code from guest: '$rc'"
+		if [[ -z $t_boot ]]; then
+			log "ERROR: the guest could not start the command (exit $rc, whole run $(fmt_secs "$t_total"))"
+			exit "$rc"
+		fi
+		log "guest command exited $rc (boot-to-command ${t_boot}s, command ${t_cmd:-?}s, whole run $(fmt_secs "$t_total"))"
 		exit "$rc"
 	fi
 	if ((qrc == 124 || qrc == 137)); then
