@@ -107,12 +107,23 @@ read -r up _ </proc/uptime
 printf '%s\n' "$up" >"$CTL/t_start"
 [ "$VERBOSE" = 1 ] && say "running: ${argv[*]}"
 
-# Output via a pipe, so the command does not see a tty (no colours/progress)
+# Output via a pipe, so the command does not see a tty (no colours/progress).
+# Only the command itself is waited for: a daemon it left running in the
+# background may hold the pipe open forever, so cat gets a short time to
+# drain what is left and is then stopped.
 stty -F /dev/ttyS1 raw -echo 2>/dev/null
-"${argv[@]}" </dev/null 2>&1 | cat >/dev/ttyS1
-rc=${PIPESTATUS[0]}
-
+mkfifo /run/testvm-output
+cat /run/testvm-output >/dev/ttyS1 &
+catpid=$!
+"${argv[@]}" </dev/null >/run/testvm-output 2>&1
+rc=$?
 read -r up2 _ </proc/uptime
+for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+	kill -0 "$catpid" 2>/dev/null || break
+	sleep 0.1
+done
+kill "$catpid" 2>/dev/null
+
 awk -v a="$up" -v b="$up2" 'BEGIN { printf "%.1f\n", b - a }' >"$CTL/t_cmd"
 printf '%s\n' "$rc" >"$CTL/rc"
 [ "$VERBOSE" = 1 ] && say "command exited $rc"
