@@ -536,6 +536,7 @@ ensure_guest() {
 	safe_rm_tree "$BUILD_TMP/root"
 	printf '%s\n' "$kver" >"$BUILD_TMP/kernel-version"
 	printf 'key=%s\nmirror=%s\nbuilt=%s\n' "$(build_key)" "$mirror" "$(date -u +%FT%TZ)" >"$BUILD_TMP/ready"
+	chmod 0755 "$BUILD_TMP" # mktemp made it private; non-root runs read it
 	[[ -e $dir ]] && safe_rm_tree "$dir"
 	mv -T "$BUILD_TMP" "$dir"
 	BUILD_TMP=""
@@ -701,6 +702,7 @@ ensure_pwsh_r2r() {
 		done
 		rm -rf "$tmp/proj"
 		printf 'source=%s\nruntime=%s\n' "$src" "$fwver" >"$tmp/ready"
+		chmod 0755 "$tmp"
 		mv -T "$tmp" "$out"
 		log "phase pwsh ReadyToRun: $(fmt_secs "$t")"
 	fi
