@@ -26,5 +26,5 @@ $failed = $result.FailedCount + $result.FailedBlocksCount + $result.FailedContai
 Write-Host ''
 Write-Host "$($result.PassedCount) passed, $failed failed, $($result.SkippedCount) skipped"
 if ($SummaryPath) { Set-Content -LiteralPath $SummaryPath -Value "$($result.PassedCount) $failed $($result.SkippedCount)" }
-if ($result.TotalCount -eq 0) { Write-Host 'No test ran.'; exit 1 }
+if ($result.PassedCount + $failed + $result.SkippedCount -eq 0) { Write-Host 'No test ran.'; exit 1 }
 exit ([Math]::Min($failed, 125))
