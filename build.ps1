@@ -87,13 +87,29 @@ function Invoke-Test {
     $child = Get-ChildPwsh
     $runner = Join-Path $repo 'tests/Invoke-PesterSuite.ps1'
     $arguments = @('-NoProfile', '-NonInteractive', '-File', $runner, '-PesterPath', $pester,
-        '-ModulePath', (Join-Path $moduleDir 'IsulaKata.psd1'), '-TestPath', (Join-Path $repo 'tests/Pester'))
+        '-ModulePath', (Join-Path $moduleDir 'IsulaKata.psd1'), '-TestPath', (Join-Path $repo 'tests/Pester'),
+        '-SummaryPath', (Join-Path $output 'host-summary.txt'))
     if ($Tag) { $arguments += @('-Tag', ($Tag -join ',')) }
     & $child[0] @($child | Select-Object -Skip 1) @arguments
     if ($LASTEXITCODE -ne 0) {
         Write-Host "Tests failed (exit code $LASTEXITCODE)." -ForegroundColor Red
         exit 1
     }
+}
+
+function Write-TestTotal {
+    # One closing line for the host suite and the VM suite together.
+    $passed, $failed, $skipped = (Get-Content -LiteralPath (Join-Path $output 'host-summary.txt')).Split(' ') | ForEach-Object { [int]$_ }
+    $vmResults = Join-Path $output 'vm-results/integration.xml'
+    if (-not $Tag -and (Test-Path -LiteralPath $vmResults)) {
+        $vm = ([xml](Get-Content -Raw -LiteralPath $vmResults)).'test-results'
+        $vmFailed = [int]$vm.failures + [int]$vm.errors
+        $passed += [int]$vm.total - $vmFailed - [int]$vm.skipped - [int]$vm.'not-run'
+        $failed += $vmFailed
+        $skipped += [int]$vm.skipped + [int]$vm.'not-run'
+    }
+    Write-Host ''
+    Write-Host "total: $passed passed, $failed failed, $skipped skipped"
 }
 
 function Invoke-VmTest {
@@ -158,7 +174,7 @@ function Invoke-Preview {
 switch ($Task) {
     'Build' { Invoke-Build }
     # The package tests install the package, so Test packs it too.
-    'Test' { Invoke-Build; Invoke-Package; Invoke-Test; Invoke-VmTest }
+    'Test' { Invoke-Build; Invoke-Package; Invoke-Test; Invoke-VmTest; Write-TestTotal }
     'Package' { Invoke-Build; Invoke-Package }
     'Preview' { Invoke-Build; Invoke-Preview }
 }

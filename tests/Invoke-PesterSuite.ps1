@@ -6,7 +6,9 @@ param(
     [Parameter(Mandatory)] [string] $PesterPath,
     [Parameter(Mandatory)] [string] $ModulePath,
     [Parameter(Mandatory)] [string] $TestPath,
-    [string] $Tag
+    [string] $Tag,
+    # Where to leave the counts ("passed failed skipped") for the build's closing total.
+    [string] $SummaryPath
 )
 $ErrorActionPreference = 'Stop'
 Import-Module -Name $PesterPath -Force
@@ -23,5 +25,6 @@ $result = Invoke-Pester -Configuration $configuration
 $failed = $result.FailedCount + $result.FailedBlocksCount + $result.FailedContainersCount
 Write-Host ''
 Write-Host "$($result.PassedCount) passed, $failed failed, $($result.SkippedCount) skipped"
-if ($result.TotalCount -eq 0) { Write-Host 'No test ran.'; exit 1 }
+if ($SummaryPath) { Set-Content -LiteralPath $SummaryPath -Value "$($result.PassedCount) $failed $($result.SkippedCount)" }
+if ($result.PassedCount + $failed + $result.SkippedCount -eq 0) { Write-Host 'No test ran.'; exit 1 }
 exit ([Math]::Min($failed, 125))

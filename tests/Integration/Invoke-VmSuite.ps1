@@ -19,6 +19,8 @@ $results = Join-Path $repo 'output/vm-results'
 # The guest writes into a share of its own (a temporary folder), copied into output/vm-results afterwards.
 $share = Join-Path ([System.IO.Path]::GetTempPath()) "isulakata-vm-results-$PID"
 $resultFile = Join-Path $results 'integration.xml'
+# A result left by an earlier run must not count for this one (the build's closing total reads it).
+Remove-Item -LiteralPath $resultFile -ErrorAction SilentlyContinue
 
 function Write-Banner([string] $Text, [string] $Color) {
     $line = '=' * [Math]::Min(100, $Text.Length + 4)

@@ -20,6 +20,14 @@ finish() {
 	echo o >/proc/sysrq-trigger
 	sleep 30
 }
+# fatal MSG: the guest cannot run the command; say so where the caller looks
+# (its output) and report 125 like the host side does for harness failures
+fatal() {
+	say "ERROR: $*"
+	echo "testvm-guest: ERROR: $*" >/dev/ttyS1
+	echo 125 >"$CTL/rc"
+	finish
+}
 
 # busybox (static, small) mounts noticeably faster than util-linux under TCG
 bmount() { busybox mount "$@"; }
@@ -50,19 +58,19 @@ declare -a sh=()
 mapfile -d '' -t sh <"$CTL/shares"
 for ((i = 0; i + 2 < ${#sh[@]}; i += 3)); do
 	tag=${sh[i]} path=${sh[i + 1]} mode=${sh[i + 2]}
-	mkdir -p "$path"
 	if [ "$mode" = ro ]; then
 		opts=ro,cache=loose
 	else
 		opts=rw,cache=mmap
 	fi
-	bmount -t 9p -o "trans=virtio,version=9p2000.L,msize=512000,$opts" "$tag" "$path" ||
-		say "cannot mount share $tag at $path"
+	if ! { mkdir -p "$path" && bmount -t 9p -o "trans=virtio,version=9p2000.L,msize=512000,$opts" "$tag" "$path"; }; then
+		fatal "cannot mount share $tag at $path"
+	fi
 done
 
 [ "$VERBOSE" = 1 ] && say "shares mounted, starting udevd"
 # udev: lvcreate needs it ("Failed to wipe start of new LV" otherwise)
-/lib/systemd/systemd-udevd --daemon
+/lib/systemd/systemd-udevd --daemon || fatal "cannot start systemd-udevd"
 # Coldplug only block devices: a full trigger autoloads modules for every
 # emulated device, which costs >10 s under TCG and is of no use here.
 udevadm trigger --type=devices --action=add --subsystem-match=block
@@ -78,7 +86,7 @@ if [ -n "${DOTNET_ROOT:-}" ]; then
 	export PATH="$PATH:$DOTNET_ROOT"
 fi
 if [ -n "${TESTVM_PWSH_DLL:-}" ] && [ -f "$TESTVM_PWSH_DLL" ]; then
-	printf '#!/bin/sh\nexec dotnet %q "$@"\n' "$TESTVM_PWSH_DLL" >/usr/local/bin/pwsh
+	printf '#!/bin/bash\nexec dotnet %q "$@"\n' "$TESTVM_PWSH_DLL" >/usr/local/bin/pwsh
 	chmod 0755 /usr/local/bin/pwsh
 fi
 cd "${TESTVM_WORKDIR:-/root}" 2>/dev/null || cd /root || say "no /root"
@@ -99,12 +107,23 @@ read -r up _ </proc/uptime
 printf '%s\n' "$up" >"$CTL/t_start"
 [ "$VERBOSE" = 1 ] && say "running: ${argv[*]}"
 
-# Output via a pipe, so the command does not see a tty (no colours/progress)
+# Output via a pipe, so the command does not see a tty (no colours/progress).
+# Only the command itself is waited for: a daemon it left running in the
+# background may hold the pipe open forever, so cat gets a short time to
+# drain what is left and is then stopped.
 stty -F /dev/ttyS1 raw -echo 2>/dev/null
-"${argv[@]}" </dev/null 2>&1 | cat >/dev/ttyS1
-rc=${PIPESTATUS[0]}
-
+mkfifo /run/testvm-output
+cat /run/testvm-output >/dev/ttyS1 &
+catpid=$!
+"${argv[@]}" </dev/null >/run/testvm-output 2>&1
+rc=$?
 read -r up2 _ </proc/uptime
+for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+	kill -0 "$catpid" 2>/dev/null || break
+	sleep 0.1
+done
+kill "$catpid" 2>/dev/null
+
 awk -v a="$up" -v b="$up2" 'BEGIN { printf "%.1f\n", b - a }' >"$CTL/t_cmd"
 printf '%s\n' "$rc" >"$CTL/rc"
 [ "$VERBOSE" = 1 ] && say "command exited $rc"

@@ -21,6 +21,7 @@
 # Cache: $ISULAKATA_VM_CACHE (default /var/cache/isulakata-testvm).
 # See tests/vm/README.md.
 set -euo pipefail
+shopt -s inherit_errexit
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_ROOT=$(cd "$SCRIPT_DIR/../.." && pwd)
@@ -151,9 +152,10 @@ skip() {
 
 cmd_check() {
 	[[ $(uname -m) == x86_64 ]] || skip "testvm needs an x86_64 host (the guest shares the host's .NET), this is $(uname -m)"
-	ensure_host_tools "$QEMU" 2>/dev/null || skip "$QEMU is not installed and cannot be installed here"
+	ensure_host_tools "$QEMU" || skip "$QEMU is not installed and cannot be installed here"
 	local accel_args out
-	mapfile -t accel_args < <(qemu_accel_args)
+	out=$(qemu_accel_args)
+	mapfile -t accel_args <<<"$out"
 	if ! out=$(printf 'quit\n' | timeout 60 "$QEMU" -machine pc "${accel_args[@]}" -m 64 -S \
 		-nodefaults -no-user-config -display none -monitor stdio 2>&1); then
 		skip "$QEMU cannot start here: $(printf '%s' "$out" | tr '\n' ' ' | cut -c1-200)"
@@ -242,8 +244,8 @@ build_rootfs_stage1() {
 	)
 	mkdir -p "$debcache"
 	debootstrap --foreign --variant=minbase --arch="$GUEST_ARCH" --include="$include" \
-		--cache-dir="$debcache" "$GUEST_SUITE" "$root" "$mirror"
-	mkdir -p "$root/etc/dpkg/dpkg.cfg.d"
+		--cache-dir="$debcache" "$GUEST_SUITE" "$root" "$mirror" || return
+	mkdir -p "$root/etc/dpkg/dpkg.cfg.d" || return
 	{
 		printf '%s\n' force-unsafe-io
 		printf 'path-exclude=%s\n' '/usr/share/doc/*' '/usr/share/man/*' '/usr/share/info/*' \
@@ -254,9 +256,9 @@ build_rootfs_stage1() {
 			drivers/input/touchscreen drivers/isdn drivers/net/ethernet drivers/net/can net/can; do
 			printf 'path-exclude=/lib/modules/*/kernel/%s/*\n' "$kdir"
 		done
-	} >"$root/etc/dpkg/dpkg.cfg.d/testvm"
-	printf '/usr/sbin/update-initramfs\n/usr/sbin/update-initramfs.distrib\n:\n' >>"$root/var/lib/dpkg/diversions"
-	printf '#!/bin/sh\n# diverted by testvm: the guest boots its own initrd\nexit 0\n' >"$root/usr/sbin/update-initramfs"
+	} >"$root/etc/dpkg/dpkg.cfg.d/testvm" || return
+	printf '/usr/sbin/update-initramfs\n/usr/sbin/update-initramfs.distrib\n:\n' >>"$root/var/lib/dpkg/diversions" || return
+	printf '#!/bin/sh\n# diverted by testvm: the guest boots its own initrd\nexit 0\n' >"$root/usr/sbin/update-initramfs" || return
 	chmod 0755 "$root/usr/sbin/update-initramfs"
 }
 
@@ -450,6 +452,22 @@ cmd_build() {
 		shift
 	done
 	ensure_guest "$force"
+	if [[ ${ISULAKATA_VM_PWSH_R2R:-1} == 1 ]]; then
+		local dotnet_dir nuget_dir pwsh_dll=""
+		dotnet_dir=$(host_dotnet_dir)
+		nuget_dir=$(host_nuget_dir)
+		[[ -n $nuget_dir ]] && pwsh_dll=$(find_pwsh_dll "$nuget_dir")
+		if [[ -n $dotnet_dir && -n $pwsh_dll ]]; then
+			local r2r
+			if r2r=$(ensure_pwsh_r2r "$dotnet_dir" "$pwsh_dll"); then
+				log "PowerShell for the guest (ReadyToRun): $r2r"
+			else
+				log "warning: could not compile PowerShell ReadyToRun, the guest uses the plain one"
+			fi
+		else
+			log "warning: no host pwsh (run 'dotnet tool restore'), nothing to compile"
+		fi
+	fi
 }
 
 # ensure_guest FORCE: make sure the cached guest for this recipe exists.
@@ -484,7 +502,9 @@ ensure_guest() {
 	t_all=$(now_us)
 	BUILD_TMP=$(mktemp -d "$CACHE_ROOT/.tmp-XXXXXX")
 	trap cleanup_build EXIT
-	trap 'exit 130' INT TERM HUP
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+	trap 'exit 129' HUP
 
 	t=$(now_us)
 	local dlog="$BUILD_TMP/debootstrap.log"
@@ -516,6 +536,7 @@ ensure_guest() {
 	safe_rm_tree "$BUILD_TMP/root"
 	printf '%s\n' "$kver" >"$BUILD_TMP/kernel-version"
 	printf 'key=%s\nmirror=%s\nbuilt=%s\n' "$(build_key)" "$mirror" "$(date -u +%FT%TZ)" >"$BUILD_TMP/ready"
+	chmod 0755 "$BUILD_TMP" # mktemp made it private; non-root runs read it
 	[[ -e $dir ]] && safe_rm_tree "$dir"
 	mv -T "$BUILD_TMP" "$dir"
 	BUILD_TMP=""
@@ -533,9 +554,19 @@ cmd_clean() {
 		safe_rm_tree "$CACHE_ROOT"
 		return 0
 	fi
+	# wait for builds in progress, their temp dirs are not stale
+	local lock1 lock2
+	exec {lock1}>"$CACHE_ROOT/.lock" {lock2}>"$CACHE_ROOT/.lock-r2r"
+	flock "$lock1"
+	flock "$lock2"
 	keep=$(guest_dir)
-	for d in "$CACHE_ROOT"/guest-* "$CACHE_ROOT"/.tmp-*; do
-		[[ -e $d && $d != "$keep" ]] || continue
+	local dotnet_dir nuget_dir pwsh_dll="" keep_r2r=""
+	dotnet_dir=$(host_dotnet_dir)
+	nuget_dir=$(host_nuget_dir)
+	[[ -n $nuget_dir ]] && pwsh_dll=$(find_pwsh_dll "$nuget_dir")
+	[[ -n $dotnet_dir && -n $pwsh_dll ]] && keep_r2r=$(pwsh_r2r_dir "$dotnet_dir" "$pwsh_dll")
+	for d in "$CACHE_ROOT"/guest-* "$CACHE_ROOT"/pwsh-r2r-* "$CACHE_ROOT"/.tmp-* "$CACHE_ROOT"/.r2rtmp-*; do
+		[[ -e $d && $d != "$keep" && $d != "$keep_r2r" ]] || continue
 		log "removing $d"
 		safe_rm_tree "$d"
 	done
@@ -568,6 +599,115 @@ cleanup_run() {
 		rm -rf --one-file-system "$RUN_TMP"
 		RUN_TMP=""
 	fi
+}
+
+# the host's .NET folder (where the dotnet executable lives), or nothing
+host_dotnet_dir() {
+	local d=${ISULAKATA_VM_DOTNET_ROOT:-${DOTNET_ROOT:-}}
+	if [[ -z $d ]] && command -v dotnet >/dev/null 2>&1; then
+		d=$(dirname "$(readlink -f "$(command -v dotnet)")")
+	fi
+	[[ -n $d && -x $d/dotnet ]] && realpath "$d"
+	return 0
+}
+
+# the host's NuGet package folder, or nothing
+host_nuget_dir() {
+	local d=${NUGET_PACKAGES:-${HOME:-/root}/.nuget/packages}
+	[[ -d $d ]] && realpath "$d"
+	return 0
+}
+
+# ensure_pwsh_r2r DOTNET_DIR PWSH_DLL: print the pwsh.dll of a ReadyToRun
+# compiled copy of the PowerShell tool folder, compiling it first if needed.
+# The NuGet tool ships IL only, so every pwsh start JIT-compiles PowerShell,
+# which is what makes a start take 15-20 s or more under TCG; precompiled it
+# is 2-3 times faster. Costs ~25 s of crossgen2 once per cache (crossgen2
+# comes from NuGet). ISULAKATA_VM_PWSH_R2R=0 turns this off.
+# newest Microsoft.NETCore.App folder of a .NET folder
+host_netcore_dir() {
+	find "$1/shared/Microsoft.NETCore.App" -mindepth 1 -maxdepth 1 -type d 2>/dev/null | sort -V | tail -n1
+}
+
+# pwsh_r2r_dir DOTNET_DIR PWSH_DLL: cache folder of its ReadyToRun copy
+pwsh_r2r_dir() {
+	local src fwdir key
+	src=$(dirname "$2")
+	fwdir=$(host_netcore_dir "$1")
+	[[ -n $fwdir ]] || return 1
+	key=$(printf '%s\n' r2r-2 "$src" "$(basename "$fwdir")" "$(stat -c '%s %Y' "$src"/*.dll | sha256sum)" | sha256sum | cut -c1-16)
+	printf '%s/pwsh-r2r-%s\n' "$CACHE_ROOT" "$key"
+}
+
+ensure_pwsh_r2r() {
+	local dotnet_dir=$1 dll=$2 src fwdir fwver out
+	src=$(dirname "$dll")
+	fwdir=$(host_netcore_dir "$dotnet_dir")
+	[[ -n $fwdir ]] || return 1
+	fwver=$(basename "$fwdir")
+	out=$(pwsh_r2r_dir "$dotnet_dir" "$dll") || return 1
+	if [[ -f $out/ready ]]; then
+		printf '%s/pwsh/%s\n' "$out" "$(basename "$dll")"
+		return 0
+	fi
+	mkdir -p "$CACHE_ROOT"
+	local lockfd
+	exec {lockfd}>"$CACHE_ROOT/.lock-r2r"
+	flock "$lockfd"
+	if [[ ! -f $out/ready ]]; then
+		log "compiling PowerShell ReadyToRun (crossgen2 $fwver) into $out"
+		local t tmp cg f name
+		t=$(now_us)
+		local old
+		for old in "$CACHE_ROOT"/.r2rtmp-*; do [[ -e $old ]] && rm -rf --one-file-system "$old"; done
+		tmp=$(mktemp -d "$CACHE_ROOT/.r2rtmp-XXXXXX")
+		mkdir -p "$tmp/proj"
+		printf '%s\n' '<Project Sdk="Microsoft.NET.Sdk">' \
+			"  <PropertyGroup><TargetFramework>net${fwver%%.*}.0</TargetFramework></PropertyGroup>" \
+			"  <ItemGroup><PackageDownload Include=\"microsoft.netcore.app.crossgen2.linux-x64\" Version=\"[$fwver]\" /></ItemGroup>" \
+			'</Project>' >"$tmp/proj/crossgen2.csproj"
+		if ! DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 "$dotnet_dir/dotnet" restore "$tmp/proj/crossgen2.csproj" \
+			--packages "$CACHE_ROOT/nuget" >"$tmp/restore.log" 2>&1; then
+			tail -n 5 "$tmp/restore.log" >&2
+			rm -rf "$tmp"
+			exec {lockfd}>&-
+			return 1
+		fi
+		cg="$CACHE_ROOT/nuget/microsoft.netcore.app.crossgen2.linux-x64/$fwver/tools/crossgen2"
+		if [[ ! -x $cg ]]; then
+			log "no crossgen2 in the restored package"
+			rm -rf "$tmp"
+			exec {lockfd}>&-
+			return 1
+		fi
+		if ! cp -a "$src" "$tmp/pwsh"; then
+			rm -rf "$tmp"
+			exec {lockfd}>&-
+			return 1
+		fi
+		# only what a pwsh session loads as a rule: the big rest (Roslyn for
+		# Add-Type, ...) would double the compile time for nothing
+		for f in "$src"/pwsh.dll "$src"/System.Management.Automation.dll "$src"/Microsoft.PowerShell.*.dll \
+			"$src"/Newtonsoft.Json.dll "$src"/Microsoft.Management.Infrastructure*.dll \
+			"$src"/Microsoft.ApplicationInsights.dll "$src"/Microsoft.Extensions.ObjectPool.dll; do
+			[[ -f $f ]] || continue
+			name=$(basename "$f")
+			# assemblies crossgen2 cannot compile (already native, reference
+			# only, ...) stay as they are
+			if "$cg" "$f" -o "$tmp/$name.r2r" -r "$src/*.dll" -r "$fwdir/*.dll" \
+				--targetos:linux --targetarch:x64 -O >>"$tmp/crossgen2.log" 2>&1; then
+				mv -f "$tmp/$name.r2r" "$tmp/pwsh/$name"
+			fi
+			rm -f "$tmp/$name.r2r"
+		done
+		rm -rf "$tmp/proj"
+		printf 'source=%s\nruntime=%s\n' "$src" "$fwver" >"$tmp/ready"
+		chmod 0755 "$tmp"
+		mv -T "$tmp" "$out"
+		log "phase pwsh ReadyToRun: $(fmt_secs "$t")"
+	fi
+	exec {lockfd}>&-
+	printf '%s/pwsh/%s\n' "$out" "$(basename "$dll")"
 }
 
 # pwsh.dll of the repo's pinned powershell tool (.config/dotnet-tools.json),
@@ -662,22 +802,27 @@ cmd_run() {
 	# --- shares: standard read-only ones, then the caller's ---------------
 	local -a share_tag=() share_path=() share_mode=()
 	local dotnet_dir nuget_dir
-	dotnet_dir=${ISULAKATA_VM_DOTNET_ROOT:-${DOTNET_ROOT:-}}
-	if [[ -z $dotnet_dir ]] && command -v dotnet >/dev/null 2>&1; then
-		dotnet_dir=$(dirname "$(readlink -f "$(command -v dotnet)")")
-	fi
-	nuget_dir=${NUGET_PACKAGES:-${HOME:-/root}/.nuget/packages}
-	if [[ -n $dotnet_dir && -x $dotnet_dir/dotnet ]]; then
-		share_tag+=(testvm.dotnet) share_path+=("$(realpath "$dotnet_dir")") share_mode+=(ro)
+	dotnet_dir=$(host_dotnet_dir)
+	nuget_dir=$(host_nuget_dir)
+	if [[ -n $dotnet_dir ]]; then
+		share_tag+=(testvm.dotnet) share_path+=("$dotnet_dir") share_mode+=(ro)
 	else
 		log "warning: no host .NET found, the guest will have no dotnet"
-		dotnet_dir=""
 	fi
-	if [[ -d $nuget_dir ]]; then
-		share_tag+=(testvm.nuget) share_path+=("$(realpath "$nuget_dir")") share_mode+=(ro)
+	if [[ -n $nuget_dir ]]; then
+		share_tag+=(testvm.nuget) share_path+=("$nuget_dir") share_mode+=(ro)
 	else
-		log "warning: no NuGet package folder at $nuget_dir"
-		nuget_dir=""
+		log "warning: no NuGet package folder (NUGET_PACKAGES or ~/.nuget/packages)"
+	fi
+	local pwsh_dll="" r2r_dll
+	[[ -n $nuget_dir ]] && pwsh_dll=$(find_pwsh_dll "$nuget_dir")
+	if [[ -n $pwsh_dll && -n $dotnet_dir && ${ISULAKATA_VM_PWSH_R2R:-1} == 1 ]]; then
+		if r2r_dll=$(ensure_pwsh_r2r "$dotnet_dir" "$pwsh_dll"); then
+			pwsh_dll=$r2r_dll
+			share_tag+=(testvm.pwsh) share_path+=("$(dirname "$(dirname "$pwsh_dll")")") share_mode+=(ro)
+		else
+			log "warning: ReadyToRun PowerShell not available, using the plain one"
+		fi
 	fi
 	local s tag path mode
 	for s in "${shares[@]}"; do
@@ -706,11 +851,9 @@ cmd_run() {
 		printf '%s\0%s\0%s\0' "${share_tag[$i]}" "${share_path[$i]}" "${share_mode[$i]}" >>"$ctl/shares"
 	done
 	printf '%s\0' "${cmd[@]}" >"$ctl/argv"
-	local pwsh_dll=""
-	[[ -n $nuget_dir ]] && pwsh_dll=$(find_pwsh_dll "$(realpath "$nuget_dir")")
 	{
-		[[ -n $dotnet_dir ]] && printf 'DOTNET_ROOT=%s\0' "$(realpath "$dotnet_dir")"
-		[[ -n $nuget_dir ]] && printf 'NUGET_PACKAGES=%s\0' "$(realpath "$nuget_dir")"
+		[[ -n $dotnet_dir ]] && printf 'DOTNET_ROOT=%s\0' "$dotnet_dir"
+		[[ -n $nuget_dir ]] && printf 'NUGET_PACKAGES=%s\0' "$nuget_dir"
 		[[ -n $pwsh_dll ]] && printf 'TESTVM_PWSH_DLL=%s\0' "$pwsh_dll"
 		printf 'TESTVM_WORKDIR=%s\0' "$PWD"
 		printf 'TESTVM_VERBOSE=%s\0' "$verbose"
@@ -720,10 +863,12 @@ cmd_run() {
 
 	# --- qemu command line ------------------------------------------------
 	local -a q accel_args
+	local accel_out
+	accel_out=$(qemu_accel_args)
+	mapfile -t accel_args <<<"$accel_out"
 	local kquiet="quiet loglevel=4" kernel="$gdir/vmlinuz"
 	[[ $verbose == 1 ]] && kquiet="loglevel=6 testvm.verbose=1"
 	[[ -f $gdir/vmlinux ]] && kernel="$gdir/vmlinux"
-	mapfile -t accel_args < <(qemu_accel_args)
 	# shellcheck disable=SC2054 # commas belong to qemu option values
 	q=("$QEMU" -name isulakata-testvm -machine pc "${accel_args[@]}" -smp "$cpus" -m "$mem"
 		-nodefaults -no-user-config -display none -monitor none -no-reboot
@@ -774,8 +919,12 @@ cmd_run() {
 		local t_boot="" t_cmd=""
 		[[ -s $ctl/t_start ]] && t_boot=$(<"$ctl/t_start")
 		[[ -s $ctl/t_cmd ]] && t_cmd=$(<"$ctl/t_cmd")
-		log "guest command exited $rc (boot-to-command ${t_boot:-?}s, command ${t_cmd:-?}s, whole run $(fmt_secs "$t_total"))"
 		[[ $rc =~ ^[0-9]+$ ]] || die "bad exit code from guest: '$rc'"
+		if [[ -z $t_boot ]]; then
+			log "ERROR: the guest could not start the command (exit $rc, whole run $(fmt_secs "$t_total"))"
+			exit "$rc"
+		fi
+		log "guest command exited $rc (boot-to-command ${t_boot}s, command ${t_cmd:-?}s, whole run $(fmt_secs "$t_total"))"
 		exit "$rc"
 	fi
 	if ((qrc == 124 || qrc == 137)); then
