@@ -132,6 +132,24 @@ Describe 'Loading vhost_vsock: the engine with a fake running kernel and a fake 
         Get-FakeCommand | Should -BeNullOrEmpty
     }
 
+    It 'still loads the module when only a static device node exists (kmod static nodes precede the module)' {
+        $kernel = New-FakeKernel -Device
+        $probe = (New-ModuleEngine $kernel).Load('vhost_vsock', '/dev/vhost-vsock')
+        $probe.BuiltIn | Should -BeFalse
+        $probe.Loaded | Should -BeTrue
+        Get-FakeCommand | Should -Be @('modprobe vhost_vsock')
+    }
+
+    It 'sees a module the kernel lists in modules.builtin and runs no modprobe' {
+        $kernel = New-FakeKernel -Device
+        New-Item -ItemType Directory -Path "$kernel/proc/sys/kernel", "$kernel/lib/modules/6.1.0-18-amd64" -Force | Out-Null
+        Set-Content -LiteralPath "$kernel/proc/sys/kernel/osrelease" -Value '6.1.0-18-amd64'
+        Set-Content -LiteralPath "$kernel/lib/modules/6.1.0-18-amd64/modules.builtin" -Value "kernel/drivers/vhost/vhost.ko`nkernel/drivers/vhost/vhost_vsock.ko"
+        $probe = (New-ModuleEngine $kernel).Load('vhost_vsock', '/dev/vhost-vsock')
+        $probe.BuiltIn | Should -BeTrue
+        Get-FakeCommand | Should -BeNullOrEmpty
+    }
+
     It 'says the kernel cannot load modules when it has no /proc/modules, without running modprobe' {
         $kernel = New-FakeKernel -NoModuleSupport
         $err = Get-EngineError { (New-ModuleEngine $kernel).Load('vhost_vsock', '/dev/vhost-vsock') }

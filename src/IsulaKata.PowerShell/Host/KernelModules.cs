@@ -47,11 +47,22 @@ public sealed class KernelModules
         string? modules = kernel.ReadText("/proc/modules");
         bool listed = modules is not null && modules.Split('\n').Any(line => line.StartsWith(module + " ", StringComparison.Ordinal));
         bool deviceExists = kernel.FileExists(device);
-        // Built in: no entry in /proc/modules, but the kernel has it (a /sys/module folder without the initstate
-        // that loadable modules have, or the device it registers).
-        bool builtIn = !listed && (deviceExists
+        // Built in: no entry in /proc/modules, but the kernel has it: listed in modules.builtin, or a /sys/module
+        // folder without the initstate that loadable modules have. The device node alone proves nothing where modules
+        // load (kmod's static nodes exist before the module does, and opening one loads it); it does where they cannot.
+        bool builtIn = !listed && ((modules is null && deviceExists)
+            || IsListedBuiltIn(kernel, module)
             || (kernel.DirectoryExists("/sys/module/" + module) && !kernel.FileExists("/sys/module/" + module + "/initstate")));
         return new KernelModuleProbe(listed || builtIn, builtIn, modules is not null, deviceExists);
+    }
+
+    private static bool IsListedBuiltIn(HostFiles kernel, string module)
+    {
+        string? release = kernel.ReadText("/proc/sys/kernel/osrelease")?.Trim();
+        string? builtIn = string.IsNullOrEmpty(release) ? null : kernel.ReadText($"/lib/modules/{release}/modules.builtin");
+        string wanted = module.Replace('-', '_') + ".ko";
+        return builtIn is not null && builtIn.Split('\n')
+            .Any(line => line.Trim().Replace('-', '_').EndsWith("/" + wanted, StringComparison.Ordinal));
     }
 
     /// <summary>Throws <c>KernelModulesUnsupported</c> when the module is neither there nor loadable (before asking to load it).</summary>
