@@ -1,7 +1,7 @@
 # Dot-sourced by Storage.Tests.ps1 after Common.ps1: a fake machine for the thin pool engine (a /dev, /sys and /proc
 # tree with real device nodes), the fake lvm's state, and the probe command lines the tests expect.
 
-$script:Pvs = 'pvs --reportformat json --units b --nosuffix -o pv_name,vg_name,pv_size'
+$script:Pvs = 'pvs --reportformat json --units b --nosuffix -o pv_name,vg_name,pv_size,vg_size,vg_free,vg_extent_size'
 $script:Vgs = 'vgs --reportformat json --units b --nosuffix -o vg_name,vg_size,vg_free,vg_extent_size,pv_name'
 $script:Lvs = 'lvs --reportformat json --units b --nosuffix -o lv_name,vg_name,lv_attr,lv_size,data_percent,metadata_percent,lv_metadata_size,chunk_size,lv_profile,seg_monitor'
 $script:LvmConfig = 'lvmconfig --typeconfig full config/profile_dir allocation/physical_extent_size activation/thin_pool_autoextend_threshold activation/thin_pool_autoextend_percent'

@@ -424,7 +424,7 @@ Describe 'New-IsulaThinPool builds, rolls back and reconciles on a fake machine'
         $pool.Changed | Should -BeFalse
         $pool.DevicePath | Should -Be '/dev/mapper/isula-thinpool'
         $pool.Warnings[0] | Should -Be 'isula/thinpool already exists on /dev/vdb; it was kept as it is (New-IsulaThinPool never rebuilds a pool).'
-        Get-FakeCommand | Should -Be @($Pvs, $LvmConfig, "$Lvs isula", "$Vgs isula")
+        Get-FakeCommand | Should -Be @($Pvs, $LvmConfig, "$Lvs isula")
     }
 
     It 'reconciles only the profile of an existing pool, keeping a backup' {
@@ -516,7 +516,7 @@ Describe 'New-IsulaThinPool (cmdlet)' {
         Get-WhatIfLine { New-IsulaThinPool -Device /dev/null -AutoExtendThreshold 90 -WhatIf -WarningAction SilentlyContinue } | Should -Be @(
             "What if: Performing the operation `"Write`" on target `"$profile`"."
             'What if: Performing the operation "Run" on target "lvchange --metadataprofile isula-thinpool isula/thinpool".')
-        Get-FakeCommand | Should -Be @($Pvs, $LvmConfig, "$Lvs isula", "$Vgs isula")
+        Get-FakeCommand | Should -Be @($Pvs, $LvmConfig, "$Lvs isula")
         Test-Path $profile | Should -BeFalse
     }
 }

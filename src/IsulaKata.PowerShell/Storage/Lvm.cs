@@ -51,7 +51,9 @@ public sealed class Lvm
 
     public static readonly string[] VolumeGroupFields = { "vg_name", "vg_size", "vg_free", "vg_extent_size", "pv_name" };
 
-    public static readonly string[] PhysicalVolumeFields = { "pv_name", "vg_name", "pv_size" };
+    /// <summary>pvs fields. The group's size, free space and extent size come along, so a plan that finds the group
+    /// already built needs no separate vgs call.</summary>
+    public static readonly string[] PhysicalVolumeFields = { "pv_name", "vg_name", "pv_size", "vg_size", "vg_free", "vg_extent_size" };
 
     private static readonly TimeSpan ReportTimeout = TimeSpan.FromSeconds(60);
     private readonly HostContext _host;

@@ -153,7 +153,8 @@ public sealed class ThinPoolCreator
                 + $"(To add a disk to the pool's group, use 'vgextend {vg} DEVICE'.)", vg);
         }
 
-        IsulaThinPool existing = _reader.Build(row, _lvm.VolumeGroups(vg), settings, changed: false, Array.Empty<string>());
+        // The pvs rows of the group carry the same group fields vgs reports (one row per member), so no vgs call here.
+        IsulaThinPool existing = _reader.Build(row, groupVolumes, settings, changed: false, Array.Empty<string>());
         warnings.Add($"{pool} already exists on {string.Join(", ", members)}; it was kept as it is (New-IsulaThinPool never rebuilds a pool).");
         if (existing.ChunkSizeBytes != chunk)
         {
