@@ -177,9 +177,9 @@ try {
                 $log = [Action[string]] { param($message) $script:engineLog.Add($message) }
                 $none = [Threading.CancellationToken]::None
                 $context = [IsulaKata.Core.HostContext]::Create('/', $log, $none, $null)
-                $modules = [IsulaKata.Host.KernelModules]::new($context, [IsulaKata.Core.HostFiles]::new($kernel, $log, $none, $null))
+                $modules = [IsulaKata.Modules.KernelModules]::new($context, [IsulaKata.Core.HostFiles]::new($kernel, $log, $none, $null))
                 $probe = $modules.Probe('vhost_vsock', '/dev/vhost-vsock')
-                [IsulaKata.Host.KernelModules]::EnsureLoadable($probe, 'vhost_vsock')
+                [IsulaKata.Modules.KernelModules]::EnsureLoadable($probe, 'vhost_vsock')
                 if (-not $probe.Loaded -or -not $probe.DeviceExists) { $null = $modules.Load('vhost_vsock', '/dev/vhost-vsock') }
                 # Persisting: the cmdlet under -Root, which writes the boot-time file there and runs nothing.
                 Enable-VhostVsock -Root $target @quiet

@@ -40,7 +40,7 @@ Describe 'Test-IsulaKataHost on this machine, with no fake program on PATH' {
         $checks = @(Test-IsulaKataHost -ErrorVariable problems)
         $problems | Should -BeNullOrEmpty
 
-        $checks | ForEach-Object { $_.PSObject.TypeNames[0] | Should -Be 'IsulaKata.Host.IsulaKataCheck' }
+        $checks | ForEach-Object { $_.PSObject.TypeNames[0] | Should -Be 'IsulaKata.Doctor.IsulaKataCheck' }
         @($checks.Area | Select-Object -Unique) | Should -Be @('Packages', 'Virtualization', 'Modules', 'Storage', 'Isulad', 'Kata')
         ($checks | Where-Object Area -EQ Packages).Name | Should -Be @('iSulad', 'kata-containers', 'lib-shim-v2', 'containerd-shim-kata-v2 on PATH')
         ($checks | Where-Object Area -EQ Virtualization).Name | Should -Be @('CPU virtualisation', '/dev/kvm')

@@ -30,7 +30,7 @@ Describe 'Install-IsulaKataPackage with dnf' {
             'dnf install -y kata-containers lib-shim-v2'
             "$Qf kata-containers lib-shim-v2")
         $result.Count | Should -Be 3
-        $result[0].PSObject.TypeNames[0] | Should -Be 'IsulaKata.Host.IsulaKataPackage'
+        $result[0].PSObject.TypeNames[0] | Should -Be 'IsulaKata.Packages.IsulaKataPackage'
         $result.Name | Should -Be @('iSulad', 'kata-containers', 'lib-shim-v2')
         $result.Version | Should -Be @('2.1.5-8.oe2203sp3', '2.1.0-25.oe2203sp3', '0.0.1-15.oe2203sp3')
         $result.Installed | Should -Be @($true, $true, $true)

@@ -58,7 +58,7 @@ Describe 'Test-SecureContainer on a working host (fake isula with stand-in VM pr
     It 'finds the StratoVirt VM and the shim in /proc, measures them, and removes the container' -Skip:$KataConfigured {
         $result = Test-SecureContainer
 
-        $result.PSObject.TypeNames[0] | Should -Be 'IsulaKata.Host.SecureContainerTest'
+        $result.PSObject.TypeNames[0] | Should -Be 'IsulaKata.Proof.SecureContainerTest'
         $result.Passed | Should -BeTrue
         $result.Failures | Should -BeNullOrEmpty
         $result.ContainerId | Should -Match '^[0-9a-f]{64}$'

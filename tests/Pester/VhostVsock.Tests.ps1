@@ -24,7 +24,7 @@ BeforeAll {
         $log = [Action[string]] { param($message) }
         $none = [Threading.CancellationToken]::None
         $context = [IsulaKata.Core.HostContext]::Create('/', $log, $none, $null)
-        [IsulaKata.Host.KernelModules]::new($context, [IsulaKata.Core.HostFiles]::new($Kernel, $log, $none, $null))
+        [IsulaKata.Modules.KernelModules]::new($context, [IsulaKata.Core.HostFiles]::new($Kernel, $log, $none, $null))
     }
 
     function Get-EngineError {

@@ -1,6 +1,6 @@
 using System.Management.Automation;
 using IsulaKata.Core;
-using IsulaKata.Host;
+using IsulaKata.Modules;
 
 namespace IsulaKata.Commands;
 

@@ -3,7 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
 using IsulaKata.Core;
-using IsulaKata.Host;
+using IsulaKata.Packages;
 
 namespace IsulaKata.Commands;
 

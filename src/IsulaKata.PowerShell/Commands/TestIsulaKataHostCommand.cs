@@ -1,7 +1,7 @@
 using System.Linq;
 using System.Management.Automation;
 using IsulaKata.Core;
-using IsulaKata.Host;
+using IsulaKata.Doctor;
 using IsulaKata.Isulad;
 
 namespace IsulaKata.Commands;

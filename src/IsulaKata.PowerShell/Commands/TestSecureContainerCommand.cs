@@ -1,7 +1,8 @@
 using System;
 using System.Management.Automation;
 using IsulaKata.Core;
-using IsulaKata.Host;
+using IsulaKata.Kata;
+using IsulaKata.Proof;
 using IsulaKata.Isulad;
 
 namespace IsulaKata.Commands;

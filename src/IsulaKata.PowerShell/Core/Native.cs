@@ -2,7 +2,10 @@ using System.Runtime.InteropServices;
 
 namespace IsulaKata.Core;
 
-/// <summary>The few libc calls .NET does not wrap: owner of a file, advisory locks, directory fsync.</summary>
+/// <summary>
+/// The few libc calls .NET does not wrap, for the whole module: owner of a file, advisory locks, directory fsync,
+/// opening a device and asking KVM its API version.
+/// </summary>
 internal static class Native
 {
     private const int AtFdCwd = -100;
@@ -11,6 +14,13 @@ internal static class Native
     public const int LockExclusive = 2;
     public const int LockNonBlocking = 4;
     public const int Unlock = 8;
+    public const int ReadWrite = 2;
+    public const int CloseOnExec = 0x80000;
+    public const int PermissionDenied = 13;
+    public const int NoSuchFile = 2;
+
+    /// <summary>_IO(KVMIO, 0x00): returns the KVM API version (12 on every kernel since 2.6.22).</summary>
+    public const ulong KvmGetApiVersion = 0xAE00;
 
     /// <summary>struct statx has the same layout on every architecture; only the fields used here are mapped.</summary>
     [StructLayout(LayoutKind.Explicit, Size = 256)]
@@ -40,6 +50,9 @@ internal static class Native
 
     [DllImport("libc", SetLastError = true, EntryPoint = "chown")]
     public static extern int Chown(string path, uint owner, uint group);
+
+    [DllImport("libc", SetLastError = true, EntryPoint = "ioctl")]
+    public static extern int Ioctl(int fd, ulong request, nint argument);
 
     [DllImport("libc", EntryPoint = "geteuid")]
     public static extern uint GetEffectiveUserId();

@@ -3,8 +3,9 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using IsulaKata.Core;
+using IsulaKata.Modules;
 
-namespace IsulaKata.Host.Checks;
+namespace IsulaKata.Doctor.Checks;
 
 /// <summary>The vhost modules kata needs, probed with <see cref="KernelModules"/> (Enable-VhostVsock's engine): loaded
 /// now (or built in), /dev/vhost-vsock present, and vhost_vsock loaded again at boot (systemd-modules-load's lists).</summary>

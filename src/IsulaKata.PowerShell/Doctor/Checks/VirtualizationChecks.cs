@@ -4,7 +4,7 @@ using System.Linq;
 using System.Runtime.InteropServices;
 using IsulaKata.Core;
 
-namespace IsulaKata.Host.Checks;
+namespace IsulaKata.Doctor.Checks;
 
 /// <summary>Hardware virtualisation: the CPU flags (vmx/svm) and a /dev/kvm that answers KVM's API.</summary>
 public sealed class VirtualizationChecks : HostCheckArea
@@ -72,11 +72,11 @@ public sealed class VirtualizationChecks : HostCheckArea
             return (CheckStatus.Fail, Fail(KvmName, "/dev/kvm does not exist: the kvm module is not loaded or the CPU cannot virtualise.",
                 "Load KVM (modprobe kvm_intel, or kvm_amd) after enabling virtualisation in the firmware."));
         }
-        int fd = Native.Open(device, HostNative.ReadWrite | HostNative.CloseOnExec);
+        int fd = Native.Open(device, Native.ReadWrite | Native.CloseOnExec);
         if (fd < 0)
         {
             int errno = Marshal.GetLastPInvokeError();
-            if (errno == HostNative.PermissionDenied && !Context.IsRoot)
+            if (errno == Native.PermissionDenied && !Context.IsRoot)
             {
                 return (CheckStatus.Skip, SkipNeedsRoot(KvmName, "Opening /dev/kvm (root or group kvm)"));
             }
@@ -85,7 +85,7 @@ public sealed class VirtualizationChecks : HostCheckArea
         }
         try
         {
-            int version = HostNative.Ioctl(fd, HostNative.KvmGetApiVersion, 0);
+            int version = Native.Ioctl(fd, Native.KvmGetApiVersion, 0);
             return version == 12
                 ? (CheckStatus.Pass, Pass(KvmName, "/dev/kvm answers (KVM API version 12)."))
                 : (CheckStatus.Fail, Fail(KvmName, $"/dev/kvm answered KVM_GET_API_VERSION with {version}, not 12 (errno {Marshal.GetLastPInvokeError()}).",

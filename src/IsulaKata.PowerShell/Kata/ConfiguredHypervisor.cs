@@ -4,7 +4,7 @@ using IsulaKata.Core;
 using IsulaKata.Isulad;
 using IsulaKata.Kata;
 
-namespace IsulaKata.Host;
+namespace IsulaKata.Kata;
 
 /// <summary>The hypervisor kata is configured to use, for the checks that depend on it.</summary>
 public static class ConfiguredHypervisor

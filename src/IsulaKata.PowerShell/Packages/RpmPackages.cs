@@ -4,7 +4,7 @@ using System.Linq;
 using System.Text.RegularExpressions;
 using IsulaKata.Core;
 
-namespace IsulaKata.Host;
+namespace IsulaKata.Packages;
 
 /// <summary>One package and whether it is installed.</summary>
 public sealed class IsulaKataPackage

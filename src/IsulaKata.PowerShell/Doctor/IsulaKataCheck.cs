@@ -1,4 +1,4 @@
-namespace IsulaKata.Host;
+namespace IsulaKata.Doctor;
 
 /// <summary>How one check of Test-IsulaKataHost came out.</summary>
 public enum CheckStatus

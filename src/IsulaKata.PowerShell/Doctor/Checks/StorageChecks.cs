@@ -6,7 +6,7 @@ using IsulaKata.Core;
 using IsulaKata.Isulad;
 using IsulaKata.Storage;
 
-namespace IsulaKata.Host.Checks;
+namespace IsulaKata.Doctor.Checks;
 
 /// <summary>
 /// The thin pool daemon.json's dm.thinpooldev names, read with Get-IsulaThinPool's engine (<see cref="ThinPoolReader"/>:

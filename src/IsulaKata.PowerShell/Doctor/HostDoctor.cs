@@ -3,10 +3,11 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using IsulaKata.Core;
-using IsulaKata.Host.Checks;
+using IsulaKata.Kata;
+using IsulaKata.Doctor.Checks;
 using IsulaKata.Isulad;
 
-namespace IsulaKata.Host;
+namespace IsulaKata.Doctor;
 
 /// <summary>What every area of the diagnosis gets: the host, who runs the checks, and facts several areas share.</summary>
 public sealed class HostCheckContext

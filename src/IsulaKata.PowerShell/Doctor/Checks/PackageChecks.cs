@@ -3,9 +3,10 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using IsulaKata.Core;
+using IsulaKata.Packages;
 using IsulaKata.Isulad;
 
-namespace IsulaKata.Host.Checks;
+namespace IsulaKata.Doctor.Checks;
 
 /// <summary>The packages of the procedure (rpm -q, on rpm hosts) and the kata shim iSulad must find on its PATH.</summary>
 public sealed class PackageChecks : HostCheckArea

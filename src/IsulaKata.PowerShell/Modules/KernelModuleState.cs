@@ -1,7 +1,7 @@
 using System;
 using System.Collections.Generic;
 
-namespace IsulaKata.Host;
+namespace IsulaKata.Modules;
 
 /// <summary>A kernel module kata needs: loaded now, loaded at every boot, and the device it provides.</summary>
 public sealed class KernelModuleState

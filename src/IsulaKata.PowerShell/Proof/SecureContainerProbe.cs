@@ -7,9 +7,10 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using System.Threading;
 using IsulaKata.Core;
+using IsulaKata.Kata;
 using IsulaKata.Isulad;
 
-namespace IsulaKata.Host;
+namespace IsulaKata.Proof;
 
 /// <summary>What Test-SecureContainer asks for.</summary>
 public sealed class SecureContainerRequest

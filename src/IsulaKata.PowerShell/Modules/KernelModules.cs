@@ -3,7 +3,7 @@ using System.Linq;
 using System.Threading;
 using IsulaKata.Core;
 
-namespace IsulaKata.Host;
+namespace IsulaKata.Modules;
 
 /// <summary>What the running kernel says about a module and its device.</summary>
 public sealed record KernelModuleProbe(bool Loaded, bool BuiltIn, bool ModulesSupported, bool DeviceExists);

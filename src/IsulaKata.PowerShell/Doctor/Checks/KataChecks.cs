@@ -6,7 +6,7 @@ using IsulaKata.Core;
 using IsulaKata.Isulad;
 using IsulaKata.Kata;
 
-namespace IsulaKata.Host.Checks;
+namespace IsulaKata.Doctor.Checks;
 
 /// <summary>
 /// kata's configuration, read with Get-KataHypervisor's engine (<see cref="KataHypervisorConfigurator"/>): which file

@@ -2,7 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 
-namespace IsulaKata.Host;
+namespace IsulaKata.Kata;
 
 /// <summary>The hypervisors kata runs VMs with, and how their processes are recognised by name.</summary>
 public static class HypervisorProcesses

@@ -1,7 +1,7 @@
 using System;
 using System.Collections.Generic;
 
-namespace IsulaKata.Host;
+namespace IsulaKata.Proof;
 
 /// <summary>The result of starting one container and proving it runs in a VM.</summary>
 public sealed class SecureContainerTest

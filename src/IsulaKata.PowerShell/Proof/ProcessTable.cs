@@ -6,7 +6,7 @@ using System.Linq;
 using System.Text;
 using IsulaKata.Core;
 
-namespace IsulaKata.Host;
+namespace IsulaKata.Proof;
 
 /// <summary>One process as /proc shows it.</summary>
 public sealed class LinuxProcess

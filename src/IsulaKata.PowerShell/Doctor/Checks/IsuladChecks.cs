@@ -3,9 +3,10 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using IsulaKata.Core;
+using IsulaKata.Kata;
 using IsulaKata.Isulad;
 
-namespace IsulaKata.Host.Checks;
+namespace IsulaKata.Doctor.Checks;
 
 /// <summary>iSulad's configuration as iSulad itself would judge it (daemon.json read with IsuladConfigurator, options
 /// checked with IsuladRules), the service's flags, and whether the running isulad agrees with the file.</summary>
