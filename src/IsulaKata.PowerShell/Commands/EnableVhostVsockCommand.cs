@@ -41,7 +41,7 @@ public sealed class EnableVhostVsockCommand : IsulaKataCmdlet
                         probe = modules.Load(Module, Device);
                     }
                 }
-                else if (ShouldProcess(Module, $"Load the kernel module (modprobe {Module})"))
+                else if (ShouldProcessChange(Module, $"Load the kernel module (modprobe {Module})"))
                 {
                     probe = modules.Load(Module, Device);
                     changed = true;
@@ -50,7 +50,7 @@ public sealed class EnableVhostVsockCommand : IsulaKataCmdlet
 
             FileUpdateResult? write = null;
             bool persistent = modules.IsPersistent(Module);
-            if (!NoPersist && !persistent && ShouldProcess(KernelModules.ModulesLoadPath, $"Add '{Module}' so that it loads at every boot"))
+            if (!NoPersist && !persistent && ShouldProcessChange(KernelModules.ModulesLoadPath, $"Add '{Module}' so that it loads at every boot"))
             {
                 write = modules.Persist(Module);
                 persistent = true;

@@ -38,7 +38,7 @@ public sealed class InstallIsulaKataPackageCommand : IsulaKataCmdlet
             }
 
             IReadOnlyDictionary<string, string?> after = before;
-            if (missing.Length > 0 && ShouldProcess(string.Join(", ", missing), $"{installer} install -y {string.Join(" ", missing)}"))
+            if (missing.Length > 0 && ShouldProcessChange(string.Join(", ", missing), $"{installer} install -y {string.Join(" ", missing)}"))
             {
                 after = packages.Install(installer, missing, TimeSpan.FromSeconds(TimeoutSeconds));
             }

@@ -66,7 +66,7 @@ public sealed class InstallKataGuestKernelCommand : IsulaKataCmdlet
                 return;
             }
             string what = check.SourceSha256 is null ? $"Place the guest kernel from {check.Source}" : $"Place the guest kernel from {check.Source} (SHA-256 {check.SourceSha256})";
-            if (ShouldProcess(Destination, what + (check.DestinationSha256 is null ? string.Empty : ", replacing the kernel there (kept as a backup)")))
+            if (ShouldProcessChange(Destination, what + (check.DestinationSha256 is null ? string.Empty : ", replacing the kernel there (kept as a backup)")))
             {
                 Write(installer.Install(request));
             }

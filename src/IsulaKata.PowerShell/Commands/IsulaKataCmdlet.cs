@@ -62,6 +62,36 @@ public abstract class IsulaKataCmdlet : PSCmdlet, IDisposable
         WriteProgress(_progress);
     }
 
+    /// <summary>
+    /// Asks ShouldProcess for one change. Under -WhatIf the change is announced ("What if: ...") and also written to the
+    /// information stream as a <see cref="PlannedChange"/> tagged <see cref="PlannedChange.Tag"/>; the answer is false.
+    /// </summary>
+    protected bool ShouldProcessChange(string target, string action, string? question = null, string? caption = null)
+        => ShouldProcessChanges(new[] { (target, action, question) }, caption);
+
+    /// <summary>
+    /// One ShouldProcess per step, so -WhatIf shows every step as its own "What if:" line and -Confirm asks about each
+    /// before anything runs. A "No" stops the questions; the answer is true only when every step was approved.
+    /// </summary>
+    protected bool ShouldProcessChanges(System.Collections.Generic.IEnumerable<(string Target, string Action, string? Question)> steps, string? caption = null)
+    {
+        bool approved = true;
+        foreach ((string target, string action, string? question) in steps)
+        {
+            string description = $"Performing the operation \"{action}\" on target \"{target}\".";
+            if (!ShouldProcess(description, question ?? $"{action} '{target}'?", caption ?? MyInvocation.MyCommand.Name, out ShouldProcessReason reason))
+            {
+                approved = false;
+                if (reason != ShouldProcessReason.WhatIf)
+                {
+                    return false;
+                }
+                WriteInformation(new PlannedChange(MyInvocation.MyCommand.Name, target, action), new[] { PlannedChange.Tag });
+            }
+        }
+        return approved;
+    }
+
     /// <summary>Writes each warning to the warning stream.</summary>
     protected void WriteWarnings(System.Collections.Generic.IEnumerable<string> warnings)
     {

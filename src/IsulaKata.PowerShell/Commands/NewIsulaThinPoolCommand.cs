@@ -96,7 +96,7 @@ public sealed class NewIsulaThinPoolCommand : IsulaKataCmdlet
             }
             // The plan's warnings (clamped sizes, what -Force erases) belong before the question and with -WhatIf.
             WriteWarnings(plan.Warnings);
-            if (!ShouldProcessSteps(plan))
+            if (!ShouldProcessChanges(Steps(plan), $"New-IsulaThinPool {plan.VolumeGroup}/{plan.Name}"))
             {
                 return;
             }
@@ -110,28 +110,6 @@ public sealed class NewIsulaThinPoolCommand : IsulaKataCmdlet
         }
     }
 
-    /// <summary>
-    /// One ShouldProcess per step, so -WhatIf shows every command line as its own "What if:" message and -Confirm asks
-    /// about each before anything runs. A "No" stops the questions and nothing runs.
-    /// </summary>
-    private bool ShouldProcessSteps(ThinPoolPlan plan) => ShouldProcessAll(this, plan, $"New-IsulaThinPool {plan.VolumeGroup}/{plan.Name}");
-
-    internal static bool ShouldProcessAll(Cmdlet cmdlet, ThinPoolPlan plan, string caption)
-    {
-        bool approved = true;
-        foreach (ThinPoolStep step in plan.Steps)
-        {
-            string description = $"Performing the operation \"{step.Action}\" on target \"{step.Target}\".";
-            string question = $"{step.Action} '{step.Target}'? This {step.Purpose}.";
-            if (!cmdlet.ShouldProcess(description, question, caption, out ShouldProcessReason reason))
-            {
-                approved = false;
-                if (reason != ShouldProcessReason.WhatIf)
-                {
-                    return false;
-                }
-            }
-        }
-        return approved;
-    }
+    internal static System.Collections.Generic.IEnumerable<(string, string, string?)> Steps(ThinPoolPlan plan)
+        => plan.Steps.Select(step => (step.Target, step.Action, (string?)$"{step.Action} '{step.Target}'? This {step.Purpose}."));
 }

@@ -48,7 +48,7 @@ public sealed class RemoveIsulaThinPoolCommand : IsulaKataCmdlet
             var remover = new ThinPoolRemover(host);
             ThinPoolPlan plan = remover.Plan(VolumeGroup, Name, ConfigPath, Force);
             WriteWarnings(plan.Warnings);
-            if (!NewIsulaThinPoolCommand.ShouldProcessAll(this, plan, $"Remove-IsulaThinPool {VolumeGroup}/{Name}"))
+            if (!ShouldProcessChanges(NewIsulaThinPoolCommand.Steps(plan), $"Remove-IsulaThinPool {VolumeGroup}/{Name}"))
             {
                 return;
             }

@@ -79,7 +79,7 @@ public sealed class SetIsulaRuntimeCommand : IsulaKataCmdlet
             {
                 string action = plan.Creates ? "Create with " : "Update: ";
                 string changes = plan.Changes.Count > 0 ? string.Join("; ", plan.Changes) : "repair the JSON";
-                if (!ShouldProcess(ConfigPath, action + changes))
+                if (!ShouldProcessChange(ConfigPath, action + changes))
                 {
                     WriteObject(Result(plan, null, false, false, null, host));
                     return;
@@ -102,7 +102,7 @@ public sealed class SetIsulaRuntimeCommand : IsulaKataCmdlet
                 {
                     WriteVerbose("isulad already runs with this configuration; no restart needed.");
                 }
-                else if (ShouldProcess("isulad", "Restart the service (systemctl restart isulad)"))
+                else if (ShouldProcessChange("isulad", "Restart the service (systemctl restart isulad)"))
                 {
                     info = configurator.RestartAndVerify(plan, write, TimeSpan.FromSeconds(TimeoutSeconds)).Info;
                     restarted = true;

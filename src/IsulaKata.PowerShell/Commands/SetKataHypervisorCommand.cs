@@ -110,9 +110,9 @@ public sealed class SetKataHypervisorCommand : IsulaKataCmdlet
                 return;
             }
             // The configuration points at the wrapper: both are written, or neither.
-            bool wrapper = !plan.WrapperChanged || ShouldProcess(plan.WrapperPath, "Write the StratoVirt wrapper script (mode 0755): "
+            bool wrapper = !plan.WrapperChanged || ShouldProcessChange(plan.WrapperPath!, "Write the StratoVirt wrapper script (mode 0755): "
                 + string.Join(" ", plan.WrapperText!.Split('\n')[^3..^1]));
-            bool config = !plan.ConfigChanged || ShouldProcess(plan.ConfigPath, "Update: " + string.Join("; ", plan.Changes));
+            bool config = !plan.ConfigChanged || ShouldProcessChange(plan.ConfigPath, "Update: " + string.Join("; ", plan.Changes));
             if (!wrapper || !config)
             {
                 WriteWarnings(plan.Warnings);

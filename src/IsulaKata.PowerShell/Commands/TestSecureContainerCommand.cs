@@ -59,7 +59,7 @@ public sealed class TestSecureContainerCommand : IsulaKataCmdlet
             bool confirmed = true;
             foreach (string name in plan.Names)
             {
-                confirmed &= ShouldProcess($"container '{name}' ({Image})", string.Join("; ", plan.Commands(name)));
+                confirmed &= ShouldProcessChange($"container '{name}' ({Image})", string.Join("; ", plan.Commands(name)));
             }
             if (!confirmed)
             {
