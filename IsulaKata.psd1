@@ -33,7 +33,8 @@
     VariablesToExport    = @()
     PrivateData          = @{
         PSData = @{
-            Tags         = @('Linux', 'PSEdition_Core', 'iSulad', 'kata-containers', 'StratoVirt', 'QEMU', 'openEuler', 'LVM', 'containers', 'secure-containers')
+            Tags         = @('Linux', 'PSEdition_Core', 'iSulad', 'kata-containers', 'StratoVirt', 'QEMU', 'openEuler', 'LVM', 'containers', 'secure-containers',
+                             'PSCommand_Enable-VhostVsock', 'PSCommand_Get-IsulaRuntime', 'PSCommand_Get-IsulaThinPool', 'PSCommand_Get-KataHypervisor', 'PSCommand_Install-IsulaKataPackage', 'PSCommand_Install-KataGuestKernel', 'PSCommand_New-IsulaThinPool', 'PSCommand_Remove-IsulaThinPool', 'PSCommand_Set-IsulaRuntime', 'PSCommand_Set-KataHypervisor', 'PSCommand_Test-IsulaKataHost', 'PSCommand_Test-SecureContainer')
             LicenseUri   = 'https://github.com/isulakata/IsulaKata/blob/main/LICENSE'
             ProjectUri   = 'https://github.com/isulakata/IsulaKata'
             ReleaseNotes = 'See https://github.com/isulakata/IsulaKata/blob/main/CHANGELOG.md'

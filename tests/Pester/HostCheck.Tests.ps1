@@ -1,7 +1,7 @@
 BeforeAll {
     . (Join-Path $PSScriptRoot 'Common.ps1')
     . (Join-Path $PSScriptRoot 'Storage.Helpers.ps1')
-    $script:RpmQuery = 'rpm -q --queryformat %{NAME} %{VERSION}-%{RELEASE}\n iSulad kata-containers lib-shim-v2'
+    $script:RpmQuery = 'rpm -q --queryformat %{NAME} %{VERSION}-%{RELEASE}\n -- iSulad kata-containers lib-shim-v2'
     $script:AllInstalled = "iSulad 2.1.5-8.oe2203sp3`nkata-containers 2.1.0-25.oe2203sp3`nlib-shim-v2 0.0.1-15.oe2203sp3`n"
 
     function Get-Row {

@@ -1,6 +1,6 @@
 BeforeAll {
     . (Join-Path $PSScriptRoot 'Common.ps1')
-    $script:Qf = 'rpm -q --queryformat %{NAME} %{VERSION}-%{RELEASE}\n'
+    $script:Qf = 'rpm -q --queryformat %{NAME} %{VERSION}-%{RELEASE}\n --'
 
     function Use-FakeBinOnly {
         # PATH holds only the named fake programs (plus the helper they source), so a test can take dnf or rpm away.
@@ -27,7 +27,7 @@ Describe 'Install-IsulaKataPackage with dnf' {
         $result = @(Install-IsulaKataPackage)
         Get-FakeCommand | Should -Be @(
             "$Qf iSulad kata-containers lib-shim-v2"
-            'dnf install -y kata-containers lib-shim-v2'
+            'dnf install -y -- kata-containers lib-shim-v2'
             "$Qf kata-containers lib-shim-v2")
         $result.Count | Should -Be 3
         $result[0].PSObject.TypeNames[0] | Should -Be 'IsulaKata.Packages.IsulaKataPackage'
@@ -47,7 +47,7 @@ Describe 'Install-IsulaKataPackage with dnf' {
 
     It 'installs the packages named by -Name' {
         $result = Install-IsulaKataPackage -Name stratovirt
-        Get-FakeCommand | Should -Be @("$Qf stratovirt", 'dnf install -y stratovirt', "$Qf stratovirt")
+        Get-FakeCommand | Should -Be @("$Qf stratovirt", 'dnf install -y -- stratovirt', "$Qf stratovirt")
         $result.Version | Should -Be '2.3.0-2.oe2203sp3'
         $result.InstalledNow | Should -BeTrue
     }
@@ -66,10 +66,10 @@ Describe 'Install-IsulaKataPackage with dnf' {
         Set-FakeState dnf-fails "Error: Failed to download metadata for repo 'OS': Cannot download repomd.xml: Cannot download repodata/repomd.xml: All mirrors were tried"
         $err = { Install-IsulaKataPackage } | Should -Throw -PassThru
         $err.FullyQualifiedErrorId | Should -Be 'PackageInstallFailed,IsulaKata.Commands.InstallIsulaKataPackageCommand'
-        $err.Exception.Message | Should -Match ([regex]::Escape("'dnf install -y iSulad kata-containers lib-shim-v2' failed with exit code 1:"))
+        $err.Exception.Message | Should -Match ([regex]::Escape("'dnf install -y -- iSulad kata-containers lib-shim-v2' failed with exit code 1:"))
         $err.Exception.Message | Should -Match "Failed to download metadata for repo 'OS'"
         $err.ErrorDetails.RecommendedAction | Should -Match 'dnf repolist'
-        $err.TargetObject | Should -Be 'dnf install -y iSulad kata-containers lib-shim-v2'
+        $err.TargetObject | Should -Be 'dnf install -y -- iSulad kata-containers lib-shim-v2'
     }
 
     It 'fails on a package no repository has' {
@@ -98,7 +98,7 @@ Describe 'Install-IsulaKataPackage without dnf, rpm or both' {
     It 'uses yum where there is no dnf' {
         Use-FakeBinOnly rpm, yum
         $result = Install-IsulaKataPackage -Name iSulad
-        Get-FakeCommand | Should -Be @("$Qf iSulad", 'yum install -y iSulad', "$Qf iSulad")
+        Get-FakeCommand | Should -Be @("$Qf iSulad", 'yum install -y -- iSulad', "$Qf iSulad")
         $result.PackageManager | Should -Be 'yum'
         $result.InstalledNow | Should -BeTrue
     }

@@ -5,7 +5,7 @@ using IsulaKata.Modules;
 namespace IsulaKata.Commands;
 
 /// <summary>Loads vhost_vsock (kata talks to its agent over vsock), checks /dev/vhost-vsock, and makes it load at boot.</summary>
-[Cmdlet(VerbsLifecycle.Enable, "VhostVsock", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[Cmdlet(VerbsLifecycle.Enable, "VhostVsock", HelpUri = IsulaKataCmdlet.HelpBase + "Enable-VhostVsock.md", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(KernelModuleState))]
 public sealed class EnableVhostVsockCommand : IsulaKataCmdlet
 {
@@ -21,58 +21,51 @@ public sealed class EnableVhostVsockCommand : IsulaKataCmdlet
     [ValidateNotNullOrEmpty]
     public string Root { get; set; } = "/";
 
-    protected override void ProcessRecord()
+    protected override void ProcessInput()
     {
-        try
+        HostContext host = CreateContext(Root);
+        KernelModules modules = KernelModules.For(host);
+        bool changed = false;
+        KernelModuleProbe? probe = null;
+        if (modules.HasRunningKernel)
         {
-            HostContext host = CreateContext(Root);
-            KernelModules modules = KernelModules.For(host);
-            bool changed = false;
-            KernelModuleProbe? probe = null;
-            if (modules.HasRunningKernel)
+            probe = modules.Probe(Module, Device);
+            KernelModules.EnsureLoadable(probe, Module);
+            if (probe.Loaded)
             {
-                probe = modules.Probe(Module, Device);
-                KernelModules.EnsureLoadable(probe, Module);
-                if (probe.Loaded)
-                {
-                    WriteVerbose(probe.BuiltIn ? $"The running kernel has {Module} built in." : $"{Module} is already loaded.");
-                    if (!probe.DeviceExists)
-                    {
-                        probe = modules.Load(Module, Device);
-                    }
-                }
-                else if (ShouldProcessChange(Module, $"Load the kernel module (modprobe {Module})"))
+                WriteVerbose(probe.BuiltIn ? $"The running kernel has {Module} built in." : $"{Module} is already loaded.");
+                if (!probe.DeviceExists)
                 {
                     probe = modules.Load(Module, Device);
-                    changed = true;
                 }
             }
-
-            FileUpdateResult? write = null;
-            bool persistent = modules.IsPersistent(Module);
-            if (!NoPersist && !persistent && ShouldProcessChange(KernelModules.ModulesLoadPath, $"Add '{Module}' so that it loads at every boot"))
+            else if (ShouldProcessChange(Module, $"Load the kernel module (modprobe {Module})"))
             {
-                write = modules.Persist(Module);
-                persistent = true;
-                changed |= write.Changed;
+                probe = modules.Load(Module, Device);
+                changed = true;
             }
-            WriteObject(new KernelModuleState
-            {
-                Name = Module,
-                Loaded = probe?.Loaded,
-                BuiltIn = probe?.BuiltIn,
-                Persistent = persistent,
-                PersistPath = KernelModules.ModulesLoadPath,
-                DevicePath = Device,
-                DeviceExists = probe?.DeviceExists,
-                Changed = changed,
-                BackupPath = write?.BackupPath,
-                Root = host.Root,
-            });
         }
-        catch (IsulaKataException error)
+
+        FileUpdateResult? write = null;
+        bool persistent = modules.IsPersistent(Module);
+        if (!NoPersist && !persistent && ShouldProcessChange(KernelModules.ModulesLoadPath, $"Add '{Module}' so that it loads at every boot"))
         {
-            Fail(error);
+            write = modules.Persist(Module);
+            persistent = true;
+            changed |= write.Changed;
         }
+        WriteObject(new KernelModuleState
+        {
+            Name = Module,
+            Loaded = probe?.Loaded,
+            BuiltIn = probe?.BuiltIn,
+            Persistent = persistent,
+            PersistPath = KernelModules.ModulesLoadPath,
+            DevicePath = Device,
+            DeviceExists = probe?.DeviceExists,
+            Changed = changed,
+            BackupPath = write?.BackupPath,
+            Root = host.Root,
+        });
     }
 }

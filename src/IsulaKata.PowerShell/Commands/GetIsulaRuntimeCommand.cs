@@ -5,7 +5,7 @@ using IsulaKata.Isulad;
 namespace IsulaKata.Commands;
 
 /// <summary>Reads iSulad's default runtime and storage from daemon.json and, on a live host, from isulad.</summary>
-[Cmdlet(VerbsCommon.Get, "IsulaRuntime")]
+[Cmdlet(VerbsCommon.Get, "IsulaRuntime", HelpUri = IsulaKataCmdlet.HelpBase + "Get-IsulaRuntime.md")]
 [OutputType(typeof(IsulaRuntimeConfig))]
 public sealed class GetIsulaRuntimeCommand : IsulaKataCmdlet
 {
@@ -19,7 +19,7 @@ public sealed class GetIsulaRuntimeCommand : IsulaKataCmdlet
     [ValidateNotNullOrEmpty]
     public string Root { get; set; } = "/";
 
-    protected override void ProcessRecord()
+    protected override void ProcessInput()
     {
         try
         {

@@ -7,7 +7,7 @@ using IsulaKata.Storage;
 namespace IsulaKata.Commands;
 
 /// <summary>Lists LVM thin pools with their live data and metadata usage, autoextend settings and monitoring.</summary>
-[Cmdlet(VerbsCommon.Get, "IsulaThinPool")]
+[Cmdlet(VerbsCommon.Get, "IsulaThinPool", HelpUri = IsulaKataCmdlet.HelpBase + "Get-IsulaThinPool.md")]
 [OutputType(typeof(IsulaThinPool))]
 public sealed class GetIsulaThinPoolCommand : IsulaKataCmdlet
 {
@@ -30,18 +30,9 @@ public sealed class GetIsulaThinPoolCommand : IsulaKataCmdlet
     [ValidateNotNullOrEmpty]
     public string Root { get; set; } = "/";
 
-    protected override void ProcessRecord()
+    protected override void ProcessInput()
     {
-        IReadOnlyList<IsulaThinPool> pools;
-        try
-        {
-            pools = new ThinPoolReader(CreateContext(Root)).List();
-        }
-        catch (IsulaKataException error)
-        {
-            Fail(error);
-            return;
-        }
+        IReadOnlyList<IsulaThinPool> pools = new ThinPoolReader(CreateContext(Root)).List();
         var groups = VolumeGroup.Select(v => WildcardPattern.Get(v, WildcardOptions.None)).ToList();
         var names = Name.Select(n => WildcardPattern.Get(n, WildcardOptions.None)).ToList();
         var found = pools.Where(p => groups.Any(g => g.IsMatch(p.VolumeGroup)) && names.Any(n => n.IsMatch(p.Name))).ToList();

@@ -5,7 +5,7 @@ using IsulaKata.Kata;
 namespace IsulaKata.Commands;
 
 /// <summary>Reads which hypervisor kata's configuration makes it start, its paths, and whether those files exist.</summary>
-[Cmdlet(VerbsCommon.Get, "KataHypervisor")]
+[Cmdlet(VerbsCommon.Get, "KataHypervisor", HelpUri = IsulaKataCmdlet.HelpBase + "Get-KataHypervisor.md")]
 [OutputType(typeof(KataHypervisorConfig))]
 public sealed class GetKataHypervisorCommand : IsulaKataCmdlet
 {
@@ -24,7 +24,7 @@ public sealed class GetKataHypervisorCommand : IsulaKataCmdlet
     [ValidateNotNullOrEmpty]
     public string Root { get; set; } = "/";
 
-    protected override void ProcessRecord()
+    protected override void ProcessInput()
     {
         try
         {

@@ -8,7 +8,7 @@ using IsulaKata.Packages;
 namespace IsulaKata.Commands;
 
 /// <summary>Installs iSulad, kata-containers and lib-shim-v2 with dnf (or yum), skipping what rpm says is installed.</summary>
-[Cmdlet(VerbsLifecycle.Install, "IsulaKataPackage", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[Cmdlet(VerbsLifecycle.Install, "IsulaKataPackage", HelpUri = IsulaKataCmdlet.HelpBase + "Install-IsulaKataPackage.md", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(IsulaKataPackage))]
 public sealed class InstallIsulaKataPackageCommand : IsulaKataCmdlet
 {
@@ -23,41 +23,16 @@ public sealed class InstallIsulaKataPackageCommand : IsulaKataCmdlet
     [ValidateRange(1, 86400)]
     public int TimeoutSeconds { get; set; } = (int)RpmPackages.DefaultInstallTimeout.TotalSeconds;
 
-    protected override void ProcessRecord()
+    protected override void ProcessInput()
     {
-        try
+        var packages = new RpmPackages(CreateContext("/"));
+        PackagePlan plan = packages.Plan(Name);
+        foreach (string name in plan.Names.Where(n => plan.Before[n] is not null))
         {
-            var packages = new RpmPackages(CreateContext("/"));
-            string installer = packages.RequireInstaller();
-            string[] names = Name.Distinct(StringComparer.Ordinal).ToArray();
-            IReadOnlyDictionary<string, string?> before = packages.Query(names);
-            string[] missing = names.Where(n => before[n] is null).ToArray();
-            foreach (string name in names.Where(n => before[n] is not null))
-            {
-                WriteVerbose($"'{name}' is already installed ({before[name]}).");
-            }
-
-            IReadOnlyDictionary<string, string?> after = before;
-            if (missing.Length > 0 && ShouldProcessChange(string.Join(", ", missing), $"{installer} install -y {string.Join(" ", missing)}"))
-            {
-                after = packages.Install(installer, missing, TimeSpan.FromSeconds(TimeoutSeconds));
-            }
-            foreach (string name in names)
-            {
-                string? version = after.TryGetValue(name, out string? v) ? v : before[name];
-                WriteObject(new IsulaKataPackage
-                {
-                    Name = name,
-                    Version = version,
-                    Installed = version is not null,
-                    InstalledNow = before[name] is null && version is not null,
-                    PackageManager = installer,
-                });
-            }
+            WriteVerbose($"'{name}' is already installed ({plan.Before[name]}).");
         }
-        catch (IsulaKataException error)
-        {
-            Fail(error);
-        }
+        bool install = plan.Missing.Count > 0
+            && ShouldProcessChange(string.Join(", ", plan.Missing), $"{plan.Installer} install -y {string.Join(" ", plan.Missing)}");
+        WriteObject(install ? packages.Apply(plan, TimeSpan.FromSeconds(TimeoutSeconds)) : RpmPackages.Describe(plan), enumerateCollection: true);
     }
 }

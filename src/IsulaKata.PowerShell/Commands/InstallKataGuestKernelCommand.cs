@@ -6,7 +6,7 @@ using IsulaKata.Kata;
 namespace IsulaKata.Commands;
 
 /// <summary>Places the guest kernel kata boots (default /var/lib/kata/vmlinux.bin) from a local file or a URI.</summary>
-[Cmdlet(VerbsLifecycle.Install, "KataGuestKernel", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = PathSet)]
+[Cmdlet(VerbsLifecycle.Install, "KataGuestKernel", HelpUri = IsulaKataCmdlet.HelpBase + "Install-KataGuestKernel.md", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = PathSet)]
 [OutputType(typeof(KataGuestKernel))]
 public sealed class InstallKataGuestKernelCommand : IsulaKataCmdlet
 {
@@ -44,36 +44,29 @@ public sealed class InstallKataGuestKernelCommand : IsulaKataCmdlet
     [ValidateNotNullOrEmpty]
     public string Root { get; set; } = "/";
 
-    protected override void ProcessRecord()
+    protected override void ProcessInput()
     {
-        try
+        HostContext host = CreateContext(Root);
+        var installer = new KataGuestKernelInstaller(host);
+        var request = new KataGuestKernelRequest
         {
-            HostContext host = CreateContext(Root);
-            var installer = new KataGuestKernelInstaller(host);
-            var request = new KataGuestKernelRequest
-            {
-                SourcePath = ParameterSetName == PathSet ? GetUnresolvedProviderPathFromPSPath(Path) : null,
-                Uri = Uri,
-                Destination = Destination,
-                Sha256 = Sha256,
-                Timeout = TimeSpan.FromSeconds(TimeoutSeconds),
-            };
-            KataGuestKernelCheck check = installer.Check(request);
-            if (check.UpToDate)
-            {
-                WriteVerbose($"'{Destination}' already holds this kernel (SHA-256 {check.DestinationSha256}).");
-                Write(installer.Describe(request, check.Source, changed: false, backup: null));
-                return;
-            }
-            string what = check.SourceSha256 is null ? $"Place the guest kernel from {check.Source}" : $"Place the guest kernel from {check.Source} (SHA-256 {check.SourceSha256})";
-            if (ShouldProcessChange(Destination, what + (check.DestinationSha256 is null ? string.Empty : ", replacing the kernel there (kept as a backup)")))
-            {
-                Write(installer.Install(request));
-            }
+            SourcePath = ParameterSetName == PathSet ? GetUnresolvedProviderPathFromPSPath(Path) : null,
+            Uri = Uri,
+            Destination = Destination,
+            Sha256 = Sha256,
+            Timeout = TimeSpan.FromSeconds(TimeoutSeconds),
+        };
+        KataGuestKernelCheck check = installer.Check(request);
+        if (check.UpToDate)
+        {
+            WriteVerbose($"'{Destination}' already holds this kernel (SHA-256 {check.DestinationSha256}).");
+            Write(installer.Describe(request, check.Source, changed: false, backup: null));
+            return;
         }
-        catch (IsulaKataException error)
+        string what = check.SourceSha256 is null ? $"Place the guest kernel from {check.Source}" : $"Place the guest kernel from {check.Source} (SHA-256 {check.SourceSha256})";
+        if (ShouldProcessChange(Destination, what + (check.DestinationSha256 is null ? string.Empty : ", replacing the kernel there (kept as a backup)")))
         {
-            Fail(error);
+            Write(installer.Install(request));
         }
     }
 

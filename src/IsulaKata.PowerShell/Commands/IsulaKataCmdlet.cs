@@ -1,5 +1,10 @@
 using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.IO;
 using System.Management.Automation;
+using System.Net.Http;
+using System.Text.Json;
 using System.Threading;
 using IsulaKata.Core;
 
@@ -7,11 +12,19 @@ namespace IsulaKata.Commands;
 
 /// <summary>
 /// The base of every IsulaKata cmdlet: a cancellation token that Ctrl+C (StopProcessing) cancels, the host
-/// context for -Root, and the translation of engine exceptions into error records.
+/// context for -Root, a log and progress sink that never throw, and the one place where every exception becomes an
+/// error record. Cmdlets implement <see cref="ProcessInput"/>; <see cref="ProcessRecord"/> is sealed so none can skip
+/// the translation.
 /// </summary>
 public abstract class IsulaKataCmdlet : PSCmdlet, IDisposable
 {
+    /// <summary>Where each cmdlet's page lives (Get-Help -Online): the docs/en-US/&lt;Cmdlet&gt;.md of the project.</summary>
+    public const string HelpBase = "https://github.com/isulakata/IsulaKata/blob/main/docs/en-US/";
+
     private readonly CancellationTokenSource _stop = new();
+    private readonly ConcurrentQueue<string> _log = new();
+    private readonly HashSet<string> _typedValues = new(StringComparer.Ordinal);
+    private Thread? _pipelineThread;
     private ProgressRecord? _progress;
     private DateTime _lastProgress;
     private static int _nextActivityId = 0x15A1;
@@ -21,20 +34,176 @@ public abstract class IsulaKataCmdlet : PSCmdlet, IDisposable
 
     protected override void StopProcessing() => _stop.Cancel();
 
+    /// <summary>Remembers the values typed on the command line (bound before any pipeline input), so that an error about
+    /// one of them stops the command while an error about one pipeline input does not.</summary>
+    protected sealed override void BeginProcessing()
+    {
+        _pipelineThread = Thread.CurrentThread;
+        foreach (object? value in MyInvocation.BoundParameters.Values)
+        {
+            foreach (object? item in value is string text ? new object?[] { text } : value as System.Collections.IEnumerable ?? Array.Empty<object>())
+            {
+                if (item is string s)
+                {
+                    _typedValues.Add(s);
+                }
+            }
+        }
+    }
+
+    /// <summary>What the cmdlet does for one input. Exceptions need no catch: <see cref="ProcessRecord"/> translates them.</summary>
+    protected abstract void ProcessInput();
+
+    /// <summary>
+    /// Runs <see cref="ProcessInput"/> and turns whatever it throws into a project error: an error about a value from the
+    /// pipeline is written (the pipeline goes on with the next input); any other is terminating.
+    /// </summary>
+    protected sealed override void ProcessRecord()
+    {
+        try
+        {
+            ProcessInput();
+        }
+        catch (Exception error) when (error is not (PipelineStoppedException or ActionPreferenceStopException or HaltCommandException))
+        {
+            if (_stop.IsCancellationRequested && error is OperationCanceledException)
+            {
+                throw new PipelineStoppedException();
+            }
+            FlushLog();
+            ErrorRecord record = ToErrorRecord(Translate(error));
+            if (MyInvocation.ExpectingInput && !(record.CategoryInfo.Category == ErrorCategory.InvalidArgument && record.TargetObject is string typed && _typedValues.Contains(typed)))
+            {
+                WriteError(record);
+                return;
+            }
+            ThrowTerminatingError(record);
+        }
+        finally
+        {
+            FlushLog();
+        }
+    }
+
+    /// <summary>
+    /// The one translation of an exception into a project error: the engine's own errors as they are; the file system,
+    /// permissions, the TOML and JSON parsers, HTTP and number parsing each to a stable id with the right category, a
+    /// recommended action and the original exception kept as the inner exception. Anything else is reported as
+    /// UnexpectedError (a bug to report), never as a bare .NET error.
+    /// </summary>
+    internal IsulaKataException Translate(Exception error)
+    {
+        string command = MyInvocation.MyCommand.Name;
+        return error switch
+        {
+            IsulaKataException known => known,
+            UnauthorizedAccessException => new IsulaKataException("AccessDenied", FailureKind.PermissionDenied,
+                $"{command}: {error.Message}", "Run the command as root (sudo pwsh), or as a user who may read and change those files.", TargetOf(error), error),
+            FileNotFoundException or DirectoryNotFoundException => new IsulaKataException("FileNotFound", FailureKind.ObjectNotFound,
+                $"{command}: {error.Message}", "Check the path (and -Root), then run the command again.", TargetOf(error), error),
+            IOException => new IsulaKataException("FileSystemError", ChangesHost ? FailureKind.WriteError : FailureKind.ReadError,
+                $"{command}: {error.Message}", "Check the file system (free space with df -h, mount options, the kernel log), then run the command again.", TargetOf(error), error),
+            Tomlyn.TomlException => new IsulaKataException("InvalidToml", FailureKind.InvalidData,
+                $"{command}: a TOML file cannot be read: {error.Message}", "Fix the TOML file at the place the message names (or restore its backup), then run the command again.", TargetOf(error), error),
+            JsonException => new IsulaKataException("InvalidJson", FailureKind.InvalidData,
+                $"{command}: a JSON document cannot be read: {error.Message}", "Fix the JSON file at the place the message names (or restore its backup), then run the command again.", TargetOf(error), error),
+            HttpRequestException or HttpIOException or TimeoutException => new IsulaKataException("DownloadFailed", FailureKind.ResourceUnavailable,
+                $"{command}: the download failed: {error.Message}", "Check the URL and the network (or the proxy), then run the command again.", TargetOf(error), error),
+            OverflowException or FormatException => new IsulaKataException("InvalidNumber", FailureKind.InvalidArgument,
+                $"{command}: a number is out of range or not written with the digits 0-9: {error.Message}", "Give the value in ASCII digits within the documented range.", TargetOf(error), error),
+            OperationCanceledException => new IsulaKataException("OperationCanceled", FailureKind.OperationTimeout,
+                $"{command}: the operation was cancelled before it finished: {error.Message}", "Run the command again; if a step timed out, check why it hangs.", null, error),
+            _ => new IsulaKataException("UnexpectedError", FailureKind.InvalidOperation,
+                $"{command} failed unexpectedly ({error.GetType().FullName}): {error.Message}",
+                "This is a bug in IsulaKata: report it with the output of '$Error[0] | Format-List * -Force' and the command you ran.", TargetOf(error), error),
+        };
+    }
+
+    private bool ChangesHost => MyInvocation.MyCommand is CmdletInfo info
+        && info.ImplementingType.GetCustomAttributes(typeof(CmdletAttribute), false) is CmdletAttribute[] { Length: > 0 } attributes
+        && attributes[0].SupportsShouldProcess;
+
+    /// <summary>What a translated error is about: the target an engine attached, else the input the cmdlet works on.</summary>
+    private object? TargetOf(Exception error)
+    {
+        if (error.Data.Contains("Target"))
+        {
+            return error.Data["Target"];
+        }
+        foreach (string name in new[] { "Path", "ConfigPath", "Destination", "Device", "Root" })
+        {
+            if (MyInvocation.BoundParameters.TryGetValue(name, out object? value) && value is not null)
+            {
+                return value;
+            }
+        }
+        return null;
+    }
+
     /// <summary>The host context for a root given on the command line (resolved like any PowerShell path).</summary>
     protected HostContext CreateContext(string root)
     {
         string resolved = root == "/" ? "/" : GetUnresolvedProviderPathFromPSPath(root);
-        HostContext context = HostContext.Create(resolved, WriteVerbose, Cancellation, ReportProgress);
+        HostContext context = HostContext.Create(resolved, Log, Cancellation, ReportProgress);
         if (!context.IsLiveHost)
         {
-            WriteVerbose($"Root is '{context.Root}': files are edited there and no host command (systemctl, isula, lvm, modprobe) runs.");
+            Log($"Root is '{context.Root}': files are edited there and no host command (systemctl, isula, lvm, modprobe) runs.");
         }
         return context;
     }
 
-    /// <summary>One progress activity per cmdlet, one record reused, updates throttled, always completed.</summary>
+    /// <summary>
+    /// The log the engine gets: it never throws. Messages are queued and written as verbose lines from the pipeline
+    /// thread; once the user pressed Ctrl+C, or from another thread, they wait or are dropped instead of throwing in the
+    /// middle of a write or a rollback.
+    /// </summary>
+    protected void Log(string message)
+    {
+        _log.Enqueue(message);
+        FlushLog();
+    }
+
+    private void FlushLog()
+    {
+        if (Thread.CurrentThread != _pipelineThread && _pipelineThread is not null)
+        {
+            return;
+        }
+        while (_log.TryDequeue(out string? message))
+        {
+            if (_stop.IsCancellationRequested)
+            {
+                continue;
+            }
+            try
+            {
+                WriteVerbose(message);
+            }
+            catch (Exception error) when (error is PipelineStoppedException or InvalidOperationException)
+            {
+                // Stopping, or not on the pipeline thread: drop the line rather than break the caller.
+            }
+        }
+    }
+
+    /// <summary>One progress activity per cmdlet, one record reused, updates throttled, always completed; never throws.</summary>
     private void ReportProgress(string activity, string status, int percent, bool completed)
+    {
+        if (_stop.IsCancellationRequested || (_pipelineThread is not null && Thread.CurrentThread != _pipelineThread))
+        {
+            return;
+        }
+        try
+        {
+            ReportProgressCore(activity, status, percent, completed);
+        }
+        catch (Exception error) when (error is PipelineStoppedException or InvalidOperationException)
+        {
+            // Progress is advisory: never let it break the operation it describes.
+        }
+    }
+
+    private void ReportProgressCore(string activity, string status, int percent, bool completed)
     {
         if (_progress is null)
         {
@@ -111,8 +280,8 @@ public abstract class IsulaKataCmdlet : PSCmdlet, IDisposable
         return record;
     }
 
-    /// <summary>Stops the cmdlet with an engine error.</summary>
-    protected void Fail(IsulaKataException error) => ThrowTerminatingError(ToErrorRecord(error));
+    /// <summary>Reports an engine error: rethrown to <see cref="ProcessRecord"/>, which decides between WriteError and terminating.</summary>
+    protected static void Fail(IsulaKataException error) => System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error);
 
     private static ErrorCategory ToCategory(FailureKind kind) => kind switch
     {
@@ -126,6 +295,8 @@ public abstract class IsulaKataCmdlet : PSCmdlet, IDisposable
         FailureKind.OperationTimeout => ErrorCategory.OperationTimeout,
         FailureKind.DeviceError => ErrorCategory.DeviceError,
         FailureKind.NotImplemented => ErrorCategory.NotImplemented,
+        FailureKind.ReadError => ErrorCategory.ReadError,
+        FailureKind.WriteError => ErrorCategory.WriteError,
         _ => ErrorCategory.InvalidOperation,
     };
 

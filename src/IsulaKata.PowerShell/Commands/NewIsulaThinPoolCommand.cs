@@ -7,7 +7,7 @@ using IsulaKata.Storage;
 namespace IsulaKata.Commands;
 
 /// <summary>Creates an LVM thin pool for iSulad's devicemapper driver on whole disks, after checking they are free.</summary>
-[Cmdlet(VerbsCommon.New, "IsulaThinPool", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
+[Cmdlet(VerbsCommon.New, "IsulaThinPool", HelpUri = IsulaKataCmdlet.HelpBase + "New-IsulaThinPool.md", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
 [OutputType(typeof(IsulaThinPool))]
 public sealed class NewIsulaThinPoolCommand : IsulaKataCmdlet
 {
@@ -63,51 +63,44 @@ public sealed class NewIsulaThinPoolCommand : IsulaKataCmdlet
     [ValidateNotNullOrEmpty]
     public string Root { get; set; } = "/";
 
-    protected override void ProcessRecord()
+    protected override void ProcessInput()
     {
-        try
+        HostContext host = CreateContext(Root);
+        var creator = new ThinPoolCreator(host);
+        ThinPoolPlan plan = creator.Plan(new ThinPoolRequest
         {
-            HostContext host = CreateContext(Root);
-            var creator = new ThinPoolCreator(host);
-            ThinPoolPlan plan = creator.Plan(new ThinPoolRequest
-            {
-                Devices = Device,
-                VolumeGroup = VolumeGroup,
-                Name = Name,
-                DataPercent = DataPercent,
-                MetadataPercent = MetadataPercent,
-                ChunkSize = ChunkSize,
-                AutoExtendThreshold = AutoExtendThreshold,
-                AutoExtendPercent = AutoExtendPercent,
-                Force = Force,
-            });
-            if (plan.Sizing is ThinPoolSizing sizing)
-            {
-                WriteVerbose($"Plan for {plan.VolumeGroup}/{plan.Name}: volume group ~{ThinPoolSizing.FormatSize(sizing.VolumeGroupBytes)}, "
-                    + $"data {ThinPoolSizing.FormatSize(sizing.DataBytes)}, metadata {ThinPoolSizing.FormatSize(sizing.MetadataBytes)}, "
-                    + $"chunk {ThinPoolSizing.FormatSize(sizing.ChunkSizeBytes)}.");
-            }
-            if (plan.Steps.Count == 0)
-            {
-                IsulaThinPool unchanged = ThinPoolCreator.Unchanged(plan);
-                WriteWarnings(unchanged.Warnings);
-                WriteObject(unchanged);
-                return;
-            }
-            // The plan's warnings (clamped sizes, what -Force erases) belong before the question and with -WhatIf.
-            WriteWarnings(plan.Warnings);
-            if (!ShouldProcessChanges(Steps(plan), $"New-IsulaThinPool {plan.VolumeGroup}/{plan.Name}"))
-            {
-                return;
-            }
-            IsulaThinPool pool = creator.Apply(plan);
-            WriteWarnings(pool.Warnings.Except(plan.Warnings, StringComparer.Ordinal));
-            WriteObject(pool);
-        }
-        catch (IsulaKataException error)
+            Devices = Device,
+            VolumeGroup = VolumeGroup,
+            Name = Name,
+            DataPercent = DataPercent,
+            MetadataPercent = MetadataPercent,
+            ChunkSize = ChunkSize,
+            AutoExtendThreshold = AutoExtendThreshold,
+            AutoExtendPercent = AutoExtendPercent,
+            Force = Force,
+        });
+        if (plan.Sizing is ThinPoolSizing sizing)
         {
-            Fail(error);
+            WriteVerbose($"Plan for {plan.VolumeGroup}/{plan.Name}: volume group ~{ThinPoolSizing.FormatSize(sizing.VolumeGroupBytes)}, "
+                + $"data {ThinPoolSizing.FormatSize(sizing.DataBytes)}, metadata {ThinPoolSizing.FormatSize(sizing.MetadataBytes)}, "
+                + $"chunk {ThinPoolSizing.FormatSize(sizing.ChunkSizeBytes)}.");
         }
+        if (plan.Steps.Count == 0)
+        {
+            IsulaThinPool unchanged = ThinPoolCreator.Unchanged(plan);
+            WriteWarnings(unchanged.Warnings);
+            WriteObject(unchanged);
+            return;
+        }
+        // The plan's warnings (clamped sizes, what -Force erases) belong before the question and with -WhatIf.
+        WriteWarnings(plan.Warnings);
+        if (!ShouldProcessChanges(Steps(plan), $"New-IsulaThinPool {plan.VolumeGroup}/{plan.Name}"))
+        {
+            return;
+        }
+        IsulaThinPool pool = creator.Apply(plan);
+        WriteWarnings(pool.Warnings.Except(plan.Warnings, StringComparer.Ordinal));
+        WriteObject(pool);
     }
 
     internal static System.Collections.Generic.IEnumerable<(string, string, string?)> Steps(ThinPoolPlan plan)

@@ -6,7 +6,7 @@ using IsulaKata.Storage;
 namespace IsulaKata.Commands;
 
 /// <summary>Removes a thin pool with its volume group, physical volume labels and profile.</summary>
-[Cmdlet(VerbsCommon.Remove, "IsulaThinPool", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
+[Cmdlet(VerbsCommon.Remove, "IsulaThinPool", HelpUri = IsulaKataCmdlet.HelpBase + "Remove-IsulaThinPool.md", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
 [OutputType(typeof(IsulaThinPool))]
 public sealed class RemoveIsulaThinPoolCommand : IsulaKataCmdlet
 {
@@ -40,28 +40,20 @@ public sealed class RemoveIsulaThinPoolCommand : IsulaKataCmdlet
     [ValidateNotNullOrEmpty]
     public string Root { get; set; } = "/";
 
-    protected override void ProcessRecord()
+    protected override void ProcessInput()
     {
-        try
+        HostContext host = CreateContext(Root);
+        var remover = new ThinPoolRemover(host);
+        ThinPoolPlan plan = remover.Plan(VolumeGroup, Name, ConfigPath, Force);
+        WriteWarnings(plan.Warnings);
+        if (!ShouldProcessChanges(NewIsulaThinPoolCommand.Steps(plan), $"Remove-IsulaThinPool {VolumeGroup}/{Name}"))
         {
-            HostContext host = CreateContext(Root);
-            var remover = new ThinPoolRemover(host);
-            ThinPoolPlan plan = remover.Plan(VolumeGroup, Name, ConfigPath, Force);
-            WriteWarnings(plan.Warnings);
-            if (!ShouldProcessChanges(NewIsulaThinPoolCommand.Steps(plan), $"Remove-IsulaThinPool {VolumeGroup}/{Name}"))
-            {
-                return;
-            }
-            remover.Apply(plan);
-            if (PassThru)
-            {
-                WriteObject(plan.Existing);
-            }
+            return;
         }
-        catch (IsulaKataException error)
+        remover.Apply(plan);
+        if (PassThru)
         {
-            // One pool of several from the pipeline: report it and go on with the next.
-            WriteError(ToErrorRecord(error));
+            WriteObject(plan.Existing);
         }
     }
 }

@@ -7,7 +7,7 @@ using IsulaKata.Isulad;
 namespace IsulaKata.Commands;
 
 /// <summary>Sets iSulad's default runtime and, with -ThinPoolDevice, devicemapper storage on a thin pool.</summary>
-[Cmdlet(VerbsCommon.Set, "IsulaRuntime", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[Cmdlet(VerbsCommon.Set, "IsulaRuntime", HelpUri = IsulaKataCmdlet.HelpBase + "Set-IsulaRuntime.md", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(IsulaRuntimeConfig))]
 public sealed class SetIsulaRuntimeCommand : IsulaKataCmdlet
 {
@@ -57,7 +57,7 @@ public sealed class SetIsulaRuntimeCommand : IsulaKataCmdlet
     [ValidateRange(1, 3600)]
     public int TimeoutSeconds { get; set; } = (int)IsuladConfigurator.DefaultRestartTimeout.TotalSeconds;
 
-    protected override void ProcessRecord()
+    protected override void ProcessInput()
     {
         try
         {

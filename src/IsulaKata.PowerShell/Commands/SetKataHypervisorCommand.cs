@@ -9,7 +9,7 @@ namespace IsulaKata.Commands;
 /// Makes kata start StratoVirt or QEMU: exactly one active hypervisor table, every key in the table kata reads it
 /// from, and for StratoVirt a wrapper script that sets its log level.
 /// </summary>
-[Cmdlet(VerbsCommon.Set, "KataHypervisor", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = InitrdSet)]
+[Cmdlet(VerbsCommon.Set, "KataHypervisor", HelpUri = IsulaKataCmdlet.HelpBase + "Set-KataHypervisor.md", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = InitrdSet)]
 [OutputType(typeof(KataHypervisorConfig))]
 public sealed class SetKataHypervisorCommand : IsulaKataCmdlet
 {
@@ -79,7 +79,7 @@ public sealed class SetKataHypervisorCommand : IsulaKataCmdlet
     [ValidateNotNullOrEmpty]
     public string Root { get; set; } = "/";
 
-    protected override void ProcessRecord()
+    protected override void ProcessInput()
     {
         try
         {

@@ -7,7 +7,7 @@ using IsulaKata.Isulad;
 namespace IsulaKata.Commands;
 
 /// <summary>Diagnoses the whole host for secure containers: one row per check, every failure with its fix. Changes nothing.</summary>
-[Cmdlet(VerbsDiagnostic.Test, "IsulaKataHost")]
+[Cmdlet(VerbsDiagnostic.Test, "IsulaKataHost", HelpUri = IsulaKataCmdlet.HelpBase + "Test-IsulaKataHost.md")]
 [OutputType(typeof(IsulaKataCheck))]
 [OutputType(typeof(bool))]
 public sealed class TestIsulaKataHostCommand : IsulaKataCmdlet
@@ -37,7 +37,7 @@ public sealed class TestIsulaKataHostCommand : IsulaKataCmdlet
     [Parameter]
     public SwitchParameter Quiet { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void ProcessInput()
     {
         try
         {

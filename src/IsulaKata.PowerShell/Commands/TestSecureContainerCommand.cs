@@ -8,7 +8,7 @@ using IsulaKata.Isulad;
 namespace IsulaKata.Commands;
 
 /// <summary>Starts a container with iSulad and the kata runtime and proves it runs in a VM; removes it afterwards.</summary>
-[Cmdlet(VerbsDiagnostic.Test, "SecureContainer", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[Cmdlet(VerbsDiagnostic.Test, "SecureContainer", HelpUri = IsulaKataCmdlet.HelpBase + "Test-SecureContainer.md", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(SecureContainerTest))]
 public sealed class TestSecureContainerCommand : IsulaKataCmdlet
 {
@@ -42,7 +42,7 @@ public sealed class TestSecureContainerCommand : IsulaKataCmdlet
     [ValidateRange(1, 1000)]
     public int Count { get; set; } = 1;
 
-    protected override void ProcessRecord()
+    protected override void ProcessInput()
     {
         try
         {

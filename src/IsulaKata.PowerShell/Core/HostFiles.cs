@@ -87,17 +87,27 @@ public sealed class HostFiles
     public bool IsLiveHost => _realRoot == "/";
 
     /// <summary>Maps a target-system path to the file on this machine, refusing any path that leaves the root.</summary>
-    public string ToHostPath(string path)
+    public string ToHostPath(string path) => ToHostPath(path, out _);
+
+    private string ToHostPath(string path, out bool followedLink)
     {
+        followedLink = false;
         if (!path.StartsWith('/'))
         {
             throw new IsulaKataException("PathNotAbsolute", FailureKind.InvalidArgument,
                 $"'{path}' is not an absolute path of the target system.",
                 "Give the path as the target system sees it, starting with '/' (for example /etc/isulad/daemon.json).", path);
         }
+        if (path.Contains('\0'))
+        {
+            throw new IsulaKataException("InvalidFilePath", FailureKind.InvalidArgument,
+                $"'{path.Replace("\0", "\\0", StringComparison.Ordinal)}' holds a NUL character, which no path can hold.",
+                "Give the path without the NUL character.", path);
+        }
         string current = _realRoot;
         var pending = new Stack<string>(Reverse(path.Split('/', StringSplitOptions.RemoveEmptyEntries)));
         int hops = 0;
+        bool missing = false;
         while (pending.Count > 0)
         {
             string part = pending.Pop();
@@ -111,12 +121,25 @@ public sealed class HostFiles
                 continue;
             }
             string candidate = current == "/" ? "/" + part : current + "/" + part;
-            string? link = new FileInfo(candidate).LinkTarget;
-            if (link is null)
+            if (missing)
             {
                 current = candidate;
                 continue;
             }
+            if (!Native.TryStat(candidate, out var stat, followLinks: false))
+            {
+                // Absent, under a file (ENOTDIR) or not readable: the rest of the path holds no link we can see; opening it tells.
+                missing = true;
+                current = candidate;
+                continue;
+            }
+            if ((stat.Mode & Native.FileTypeMask) != Native.SymlinkType)
+            {
+                current = candidate;
+                continue;
+            }
+            string link = new FileInfo(candidate).LinkTarget ?? string.Empty;
+            followedLink = true;
             if (++hops > 40)
             {
                 throw new IsulaKataException("TooManySymlinks", FailureKind.InvalidData,
@@ -152,11 +175,65 @@ public sealed class HostFiles
 
     public bool DirectoryExists(string path) => Directory.Exists(ToHostPath(path));
 
-    /// <summary>The file's text, or null when it does not exist.</summary>
+    /// <summary>
+    /// The file's text (a UTF-8 byte order mark dropped), or null when it does not exist. Only a regular file is read;
+    /// a folder, FIFO, device or socket at the path is refused (never waited on), and so are bytes that are not UTF-8.
+    /// </summary>
     public string? ReadText(string path)
     {
-        string host = ToHostPath(path);
-        return File.Exists(host) ? File.ReadAllText(host) : null;
+        byte[]? bytes = ReadBytes(path);
+        return bytes is null ? null : Decode(bytes, path, out _);
+    }
+
+    /// <summary>The bytes of a regular file, or null when it does not exist.</summary>
+    public byte[]? ReadBytes(string path)
+    {
+        string host = ToFileHostPath(path);
+        using var folder = OpenFolder(path, host, create: null, forLock: false);
+        if (folder is null)
+        {
+            return null;
+        }
+        return ReadRegular(folder.Fd, System.IO.Path.GetFileName(host), path, out _);
+    }
+
+    /// <summary>
+    /// A file of this machine outside any root (a source the user named, e.g. Install-KataGuestKernel -Path), read with
+    /// the same care: only a regular file, never waited on. Null when it does not exist.
+    /// </summary>
+    public static byte[]? ReadLocalFile(string path)
+    {
+        if (path.Contains('\0'))
+        {
+            throw new IsulaKataException("InvalidFilePath", FailureKind.InvalidArgument,
+                $"'{path.Replace("\0", "\\0", StringComparison.Ordinal)}' holds a NUL character, which no path can hold.", "Give the path without the NUL character.", path);
+        }
+        string full = System.IO.Path.GetFullPath(path);
+        string folder = System.IO.Path.GetDirectoryName(full) ?? "/";
+        int dirFd = Native.Open(folder, Native.OpenPath | Native.OpenDirectory | Native.CloseOnExec);
+        if (dirFd < 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            return errno is Native.NoSuchFile or NotADirectory ? null : throw FileSystemError(errno, "read", path);
+        }
+        try
+        {
+            string name = System.IO.Path.GetFileName(full);
+            if (name.Length == 0)
+            {
+                throw NotRegular(Native.DirectoryType, path);
+            }
+            // The user named this file: a symbolic link at its name is followed, once, to a regular file.
+            if (Native.TryStatAt(dirFd, name, out var link) && (link.Mode & Native.FileTypeMask) == Native.SymlinkType)
+            {
+                return Native.TryStat(full, out _) ? ReadLocalFile(new FileInfo(full).ResolveLinkTarget(true)!.FullName) : null;
+            }
+            return ReadRegular(dirFd, name, path, out _);
+        }
+        finally
+        {
+            Native.Close(dirFd);
+        }
     }
 
     /// <summary>Writes <paramref name="content"/> unless the file already holds exactly that.</summary>
@@ -166,257 +243,505 @@ public sealed class HostFiles
     /// <summary>
     /// Read-modify-write under the folder's lock. <paramref name="transform"/> gets the current text (null when
     /// the file does not exist) and returns the new text; returning the same text or null writes nothing.
-    /// An exception from <paramref name="transform"/> leaves the file untouched.
+    /// An exception from <paramref name="transform"/> leaves the file untouched. A byte order mark is kept.
     /// </summary>
     public FileUpdateResult Update(string path, Func<string?, string?> transform, FileWriteOptions? options = null)
-    {
-        string host = ToHostPath(path);
-        string folder = System.IO.Path.GetDirectoryName(host)!;
-        if (!Directory.Exists(folder))
+        => Change(path, options, before =>
         {
-            _log($"Creating folder '{ToTargetPath(folder)}'");
-            Directory.CreateDirectory(folder);
-        }
-        using (AcquireLock(folder))
-        {
-            string? before = File.Exists(host) ? File.ReadAllText(host) : null;
-            string? after = transform(before);
-            if (after is null || (before is not null && string.Equals(before, after, StringComparison.Ordinal) && !NeedsAttributeChange(host, options)))
+            string? beforeText = before is null ? null : Decode(before, path, out bool bom);
+            string? after = transform(beforeText);
+            if (after is null || (beforeText is not null && string.Equals(beforeText, after, StringComparison.Ordinal)))
             {
-                _log($"'{path}' already holds the wanted content; nothing written.");
-                return new FileUpdateResult(path, host, changed: false, created: false, null, null);
+                return null;
             }
-            return WriteLocked(path, host, before is null ? null : host, Encoding.UTF8.GetBytes(after), options);
-        }
-    }
+            byte[] encoded = Encode(after, path);
+            return before is not null && HasBom(before) ? Concat(Utf8Bom, encoded) : encoded;
+        });
 
-    /// <summary>Copies a file from this machine into the target atomically (used for kernels and other binaries).</summary>
+    /// <summary>Writes <paramref name="content"/> as it is (binaries such as kernels) unless the file already holds it.</summary>
+    public FileUpdateResult WriteBytes(string path, byte[] content, FileWriteOptions? options = null)
+        => Change(path, options, before => before is not null && before.AsSpan().SequenceEqual(content) ? null : content);
+
+    /// <summary>Copies a file from this machine into the target atomically.</summary>
     public FileUpdateResult PlaceFile(string path, string sourceHostFile, FileWriteOptions? options = null)
-    {
-        string host = ToHostPath(path);
-        string folder = System.IO.Path.GetDirectoryName(host)!;
-        Directory.CreateDirectory(folder);
-        using (AcquireLock(folder))
-        {
-            return WriteLocked(path, host, File.Exists(host) ? host : null, File.ReadAllBytes(sourceHostFile), options);
-        }
-    }
+        => WriteBytes(path, File.ReadAllBytes(sourceHostFile), options);
 
     /// <summary>Puts the content a backup holds back in place (no new backup) and removes the backup;
-    /// deletes a file the update created. Used to roll back a change that did not work.</summary>
+    /// deletes a file the update created. Used to roll back a change that did not work. Logs only after it is done.</summary>
     public void Restore(FileUpdateResult update)
     {
         if (!update.Changed)
         {
             return;
         }
-        string folder = System.IO.Path.GetDirectoryName(update.HostPath)!;
-        using (AcquireLock(folder))
+        string name = System.IO.Path.GetFileName(update.HostPath);
+        using var folder = OpenFolder(update.Path, update.HostPath, create: null, forLock: true)
+            ?? throw FileSystemError(Native.NoSuchFile, "restore", update.Path);
+        Lock(folder, update.Path);
+        if (update.Created)
         {
-            if (update.Created)
+            if (Native.UnlinkAt(folder.Fd, name, 0) != 0 && Marshal.GetLastPInvokeError() is int errno && errno != Native.NoSuchFile)
             {
-                _log($"Rolling back: removing '{update.Path}', which this call created.");
-                File.Delete(update.HostPath);
-                return;
+                throw FileSystemError(errno, "remove", update.Path);
             }
-            _log($"Rolling back: restoring '{update.Path}' from '{update.BackupPath}'.");
-            string temp = TempName(update.HostPath);
-            File.Copy(update.BackupHostPath!, temp, overwrite: false);
-            CopyAttributes(update.BackupHostPath!, temp);
-            FsyncFile(temp);
-            File.Move(temp, update.HostPath, overwrite: true);
-            File.Delete(update.BackupHostPath!);
-            FsyncFolder(folder);
+            Native.Fsync(folder.Fd);
+            _log($"Rolled back: removed '{update.Path}', which this call created.");
+            return;
         }
+        if (Native.RenameAt(folder.Fd, System.IO.Path.GetFileName(update.BackupHostPath!), folder.Fd, name, 0) != 0)
+        {
+            throw FileSystemError(Marshal.GetLastPInvokeError(), "restore", update.Path);
+        }
+        Native.Fsync(folder.Fd);
+        _log($"Rolled back: restored '{update.Path}' from '{update.BackupPath}'.");
     }
 
     /// <summary>Removes a file, keeping its content as a backup. Returns null when there was nothing to remove.</summary>
     public FileUpdateResult? Remove(string path)
     {
-        string host = ToHostPath(path);
-        if (!File.Exists(host))
+        string host = ToFileHostPath(path);
+        string name = System.IO.Path.GetFileName(host);
+        using var folder = OpenFolder(path, host, create: null, forLock: true);
+        if (folder is null)
         {
             return null;
         }
-        string folder = System.IO.Path.GetDirectoryName(host)!;
-        using (AcquireLock(folder))
+        Lock(folder, path);
+        if (!Native.TryStatAt(folder.Fd, name, out var stat))
         {
-            string backup = BackupName(host);
-            _log($"Removing '{path}' (kept as '{ToTargetPath(backup)}').");
-            File.Move(host, backup);
-            FsyncFolder(folder);
-            return new FileUpdateResult(path, host, changed: true, created: false, ToTargetPath(backup), backup);
+            int errno = Marshal.GetLastPInvokeError();
+            return errno == Native.NoSuchFile ? null : throw FileSystemError(errno, "read", path);
+        }
+        RequireRegular(stat.Mode, path);
+        string backup = MoveToBackup(folder.Fd, name, path);
+        Native.Fsync(folder.Fd);
+        string backupHost = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(host)!, backup);
+        _log($"Removed '{path}' (kept as '{ToTargetPath(backupHost)}').");
+        return new FileUpdateResult(path, host, changed: true, created: false, ToTargetPath(backupHost), backupHost);
+    }
+
+    /// <summary>
+    /// The one write path. Under the folder's lock: read the current bytes (a regular file or nothing), ask
+    /// <paramref name="produce"/> for the new bytes (null: nothing to write), then write a temp file and a backup made
+    /// from the bytes read (never reopened), fsync both, rename the temp file over the file. Nothing that can throw on
+    /// Ctrl+C runs in between (no log until the end, the cancellation token is not looked at); on any failure
+    /// everything this call created (temp file, backup, folders) is removed and the file is as it was.
+    /// </summary>
+    private FileUpdateResult Change(string path, FileWriteOptions? options, Func<byte[]?, byte[]?> produce)
+    {
+        string host = ToFileHostPath(path, forWrite: true);
+        string name = System.IO.Path.GetFileName(host);
+        var created = new List<string>();
+        bool done = false;
+        OpenedFolder? folder = null;
+        try
+        {
+            folder = OpenFolder(path, host, created, forLock: true)!;
+            Lock(folder, path);
+            byte[]? before = ReadRegular(folder.Fd, name, path, out Native.StatxBuffer stat);
+            byte[]? after = produce(before);
+            if (after is null && (before is null || !NeedsAttributeChange(stat, options)))
+            {
+                _log($"'{path}' already holds the wanted content; nothing written.");
+                return new FileUpdateResult(path, host, changed: false, created: false, null, null);
+            }
+            FileUpdateResult result = WriteLocked(folder.Fd, path, host, before, before is null ? null : stat, after ?? before!, options);
+            done = true;
+            foreach (string folderCreated in created)
+            {
+                _log($"Created folder '{ToTargetPath(folderCreated)}'.");
+            }
+            _log(result.BackupPath is null ? $"Wrote '{path}'." : $"Wrote '{path}' (the previous content is in '{result.BackupPath}').");
+            return result;
+        }
+        finally
+        {
+            folder?.Dispose();
+            if (!done)
+            {
+                for (int i = created.Count - 1; i >= 0; i--)
+                {
+                    Native.UnlinkAt(-100, created[i], Native.AtRemoveDir);
+                }
+            }
         }
     }
 
-    private FileUpdateResult WriteLocked(string path, string host, string? existing, byte[] content, FileWriteOptions? options)
+    private FileUpdateResult WriteLocked(int dirFd, string path, string host, byte[]? before, Native.StatxBuffer? beforeStat, byte[] content, FileWriteOptions? options)
     {
-        string folder = System.IO.Path.GetDirectoryName(host)!;
-        string temp = TempName(host);
+        string name = System.IO.Path.GetFileName(host);
+        string temp = "." + name + ".isulakata-" + Guid.NewGuid().ToString("N").Substring(0, 8) + ".tmp";
         string? backup = null;
         try
         {
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            uint mode = options?.Mode is UnixFileMode wanted ? (uint)wanted : beforeStat is { } s ? (uint)(s.Mode & 0xFFF) : 420u; // 0644
+            (uint Uid, uint Gid)? owner = options?.Owner ?? (beforeStat is { } o ? (o.Uid, o.Gid) : null);
+            WriteNew(dirFd, temp, content, mode, owner, path);
+            if (before is not null)
             {
-                stream.Write(content);
-                stream.Flush(flushToDisk: true);
+                backup = CreateBackup(dirFd, name, before, beforeStat!.Value, path);
             }
-            if (existing is not null)
+            if (Native.RenameAt(dirFd, temp, dirFd, name, 0) != 0)
             {
-                CopyAttributes(existing, temp);
+                throw FileSystemError(Marshal.GetLastPInvokeError(), "write", path);
             }
-            ApplyOptions(temp, options, isNew: existing is null);
-            if (existing is not null)
-            {
-                backup = BackupName(host);
-                File.Copy(existing, backup, overwrite: false);
-                CopyAttributes(existing, backup);
-                FsyncFile(backup);
-                _log($"Backed up '{path}' to '{ToTargetPath(backup)}'.");
-            }
-            File.Move(temp, host, overwrite: true);
-            FsyncFolder(folder);
+            temp = string.Empty;
+            Native.Fsync(dirFd);
         }
         catch
         {
-            File.Delete(temp);
+            if (temp.Length > 0)
+            {
+                Native.UnlinkAt(dirFd, temp, 0);
+            }
+            if (backup is not null)
+            {
+                Native.UnlinkAt(dirFd, backup, 0);
+            }
             throw;
         }
-        _log($"Wrote '{path}' ({content.Length} bytes).");
-        return new FileUpdateResult(path, host, changed: true, created: existing is null, backup is null ? null : ToTargetPath(backup), backup);
+        string? backupHost = backup is null ? null : System.IO.Path.Combine(System.IO.Path.GetDirectoryName(host)!, backup);
+        return new FileUpdateResult(path, host, changed: true, created: before is null, backupHost is null ? null : ToTargetPath(backupHost), backupHost);
     }
 
-    private static bool NeedsAttributeChange(string host, FileWriteOptions? options)
+    /// <summary>Creates <paramref name="name"/> (it must not exist), writes, sets mode and owner and fsyncs on the one descriptor.</summary>
+    private static void WriteNew(int dirFd, string name, byte[] content, uint mode, (uint Uid, uint Gid)? owner, string path)
     {
-        if (options?.Mode is UnixFileMode mode && (File.GetUnixFileMode(host) & ModeMask) != mode)
+        int fd = Native.OpenAt(dirFd, name, Native.OpenWriteOnly | Native.OpenCreate | Native.OpenExclusive | Native.OpenNoFollow | Native.CloseOnExec, 384); // 0600 until done
+        if (fd < 0)
         {
-            return true;
+            throw FileSystemError(Marshal.GetLastPInvokeError(), "write", path);
         }
-        if (options?.Owner is (uint uid, uint gid) && Native.TryStat(host, out var stat) && (stat.Uid != uid || stat.Gid != gid))
+        try
         {
-            return true;
+            int errno = Native.WriteAll(fd, content);
+            if (errno != 0)
+            {
+                throw FileSystemError(errno, "write", path);
+            }
+            if (owner is (uint uid, uint gid) && Native.TryStat(fd, out var stat) && (stat.Uid != uid || stat.Gid != gid)
+                && Native.FileChangeOwner(fd, uid, gid) != 0)
+            {
+                throw new IsulaKataException("CannotKeepOwner", FailureKind.PermissionDenied,
+                    $"Cannot give '{path}' the owner {uid}:{gid} ({Native.ErrorText(Marshal.GetLastPInvokeError())}); the original file was left as it was.",
+                    "Run the cmdlet as root (sudo pwsh) so files keep their owner.", path);
+            }
+            if (Native.FileChangeMode(fd, mode) != 0 || Native.Fsync(fd) != 0)
+            {
+                throw FileSystemError(Marshal.GetLastPInvokeError(), "write", path);
+            }
         }
-        return false;
-    }
-
-    private const UnixFileMode ModeMask = (UnixFileMode)0xFFF;
-
-    private static void ApplyOptions(string file, FileWriteOptions? options, bool isNew)
-    {
-        if (options?.Mode is UnixFileMode mode)
+        finally
         {
-            File.SetUnixFileMode(file, mode);
-        }
-        else if (isNew)
-        {
-            File.SetUnixFileMode(file, (UnixFileMode)Convert.ToInt32("644", 8));
-        }
-        if (options?.Owner is (uint uid, uint gid))
-        {
-            SetOwner(file, uid, gid);
-        }
-    }
-
-    private static void CopyAttributes(string from, string to)
-    {
-        File.SetUnixFileMode(to, File.GetUnixFileMode(from) & ModeMask);
-        if (Native.TryStat(from, out var source) && Native.TryStat(to, out var target)
-            && (source.Uid != target.Uid || source.Gid != target.Gid))
-        {
-            SetOwner(to, source.Uid, source.Gid);
-        }
-    }
-
-    private static void SetOwner(string file, uint uid, uint gid)
-    {
-        if (Native.Chown(file, uid, gid) != 0)
-        {
-            int errno = Marshal.GetLastPInvokeError();
-            throw new IsulaKataException("CannotKeepOwner", FailureKind.PermissionDenied,
-                $"Cannot give '{file}' the owner {uid}:{gid} (errno {errno}); the original file was left as it was.",
-                "Run the cmdlet as root (sudo pwsh) so files keep their owner.", file);
-        }
-    }
-
-    private string BackupName(string host)
-    {
-        string stamp = _clock().ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture);
-        string candidate = $"{host}.isulakata-{stamp}.bak";
-        for (int n = 1; File.Exists(candidate); n++)
-        {
-            candidate = $"{host}.isulakata-{stamp}-{n}.bak";
-        }
-        return candidate;
-    }
-
-    private static string TempName(string host)
-        => System.IO.Path.Combine(System.IO.Path.GetDirectoryName(host)!,
-            "." + System.IO.Path.GetFileName(host) + ".isulakata-" + Guid.NewGuid().ToString("N").Substring(0, 8) + ".tmp");
-
-    private static void FsyncFile(string file)
-    {
-        using var stream = new FileStream(file, FileMode.Open, FileAccess.ReadWrite);
-        stream.Flush(flushToDisk: true);
-    }
-
-    private static void FsyncFolder(string folder)
-    {
-        int fd = Native.Open(folder, 0);
-        if (fd >= 0)
-        {
-            Native.Fsync(fd);
             Native.Close(fd);
         }
     }
 
-    private IDisposable AcquireLock(string folder)
+    private string CreateBackup(int dirFd, string name, byte[] before, Native.StatxBuffer stat, string path)
     {
-        int fd = Native.Open(folder, 0);
+        string stamp = _clock().ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture);
+        for (int n = 0; ; n++)
+        {
+            string candidate = n == 0 ? $"{name}.isulakata-{stamp}.bak" : $"{name}.isulakata-{stamp}-{n}.bak";
+            if (Native.TryStatAt(dirFd, candidate, out _))
+            {
+                continue;
+            }
+            WriteNew(dirFd, candidate, before, (uint)(stat.Mode & 0xFFF), (stat.Uid, stat.Gid), path);
+            return candidate;
+        }
+    }
+
+    private string MoveToBackup(int dirFd, string name, string path)
+    {
+        string stamp = _clock().ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture);
+        for (int n = 0; ; n++)
+        {
+            string candidate = n == 0 ? $"{name}.isulakata-{stamp}.bak" : $"{name}.isulakata-{stamp}-{n}.bak";
+            if (Native.RenameAt(dirFd, name, dirFd, candidate, Native.RenameNoReplace) == 0)
+            {
+                return candidate;
+            }
+            int errno = Marshal.GetLastPInvokeError();
+            if (errno != FileExistsErrno)
+            {
+                throw FileSystemError(errno, "remove", path);
+            }
+        }
+    }
+
+    /// <summary>Reads <paramref name="name"/> in the folder if it is a regular file (null when absent); refuses anything else without waiting on it.</summary>
+    private static byte[]? ReadRegular(int dirFd, string name, string path, out Native.StatxBuffer stat)
+    {
+        stat = default;
+        int fd = Native.OpenAt(dirFd, name, Native.OpenReadOnly | Native.OpenNonBlocking | Native.OpenNoControllingTerminal | Native.OpenNoFollow | Native.CloseOnExec, 0);
         if (fd < 0)
         {
-            throw new IsulaKataException("FileLockFailed", FailureKind.PermissionDenied,
-                $"Cannot open '{ToTargetPath(folder)}' to lock it (errno {Marshal.GetLastPInvokeError()}).",
-                "Run the cmdlet as a user who can write that folder (usually root).", folder);
+            int errno = Marshal.GetLastPInvokeError();
+            if (errno == Native.NoSuchFile)
+            {
+                return null;
+            }
+            if (errno == NoDeviceOrAddress || errno == IsADirectoryErrno)
+            {
+                // A socket (ENXIO) cannot be opened at all; tell what stands there.
+                ushort type = Native.TryStatAt(dirFd, name, out var what) ? (ushort)(what.Mode & Native.FileTypeMask) : (ushort)0;
+                throw NotRegular(type, path);
+            }
+            throw FileSystemError(errno, "read", path);
         }
+        try
+        {
+            if (!Native.TryStat(fd, out stat))
+            {
+                throw FileSystemError(Marshal.GetLastPInvokeError(), "read", path);
+            }
+            RequireRegular(stat.Mode, path);
+            using var buffer = new MemoryStream();
+            int readErrno = Native.ReadAll(fd, buffer);
+            if (readErrno != 0)
+            {
+                throw FileSystemError(readErrno, "read", path);
+            }
+            return buffer.ToArray();
+        }
+        finally
+        {
+            Native.Close(fd);
+        }
+    }
+
+    private static void RequireRegular(ushort mode, string path)
+    {
+        if ((mode & Native.FileTypeMask) != Native.RegularFileType)
+        {
+            throw NotRegular((ushort)(mode & Native.FileTypeMask), path);
+        }
+    }
+
+    private static IsulaKataException NotRegular(ushort type, string path)
+    {
+        string what = type switch
+        {
+            Native.DirectoryType => "a folder",
+            0x1000 => "a FIFO (named pipe)",
+            0x2000 => "a character device",
+            0x6000 => "a block device",
+            0xC000 => "a socket",
+            Native.SymlinkType => "a symbolic link that appeared while it was being opened",
+            _ => "not a regular file",
+        };
+        return new IsulaKataException("NotARegularFile", FailureKind.InvalidData,
+            $"'{path}' is {what}, not a regular file; it was neither read nor replaced.",
+            "Move what stands at that path away (or give the path of a regular file), then run the command again.", path);
+    }
+
+    private static bool NeedsAttributeChange(Native.StatxBuffer stat, FileWriteOptions? options)
+        => (options?.Mode is UnixFileMode mode && (stat.Mode & 0xFFF) != (int)mode)
+            || (options?.Owner is (uint uid, uint gid) && (stat.Uid != uid || stat.Gid != gid));
+
+    /// <summary>
+    /// Resolves <paramref name="path"/> for a file operation: not the root itself, no NUL, no trailing '/', '.' or '..'.
+    /// For a write, a symbolic link whose target does not exist is refused (the file would be created elsewhere).
+    /// </summary>
+    private string ToFileHostPath(string path, bool forWrite = false)
+    {
+        string trimmed = path.TrimEnd('/');
+        if (path.Contains('\0') || trimmed.Length == 0 || path.EndsWith('/') || trimmed.EndsWith("/.", StringComparison.Ordinal) || trimmed.EndsWith("/..", StringComparison.Ordinal))
+        {
+            throw new IsulaKataException("InvalidFilePath", FailureKind.InvalidArgument,
+                $"'{path.Replace("\0", "\\0", StringComparison.Ordinal)}' is not the path of a file" + (path.Contains('\0') ? " (it holds a NUL character)." : "."),
+                "Give the full path of the file as the target system sees it, e.g. /etc/isulad/daemon.json.", path);
+        }
+        string host = ToHostPath(path, out bool followed);
+        if (host == _realRoot)
+        {
+            throw new IsulaKataException("InvalidFilePath", FailureKind.InvalidArgument,
+                $"'{path}' is the root folder itself, not a file.", "Give the full path of the file, e.g. /etc/isulad/daemon.json.", path);
+        }
+        if (forWrite && followed && !Native.TryStat(host, out _, followLinks: false) && Marshal.GetLastPInvokeError() == Native.NoSuchFile)
+        {
+            throw new IsulaKataException("DanglingSymlink", FailureKind.InvalidData,
+                $"'{path}' goes through a symbolic link to '{ToTargetPath(host)}', which does not exist; nothing was written.",
+                "Fix or remove the symbolic link, or give the real path of the file.", path);
+        }
+        return host;
+    }
+
+    /// <summary>
+    /// Opens the folder of <paramref name="host"/> one component at a time from the root, never following a symbolic link
+    /// (the path is already resolved, so a link met here was swapped in after the check: refused). With
+    /// <paramref name="create"/>, missing folders are made and listed there. Null when the folder does not exist.
+    /// </summary>
+    private OpenedFolder? OpenFolder(string path, string host, List<string>? create, bool forLock)
+    {
+        string folderHost = System.IO.Path.GetDirectoryName(host)!;
+        string relative = folderHost.Length <= _realRoot.Length ? string.Empty : folderHost.Substring(_realRoot == "/" ? 1 : _realRoot.Length + 1);
+        int flags = Native.OpenDirectory | Native.OpenNoFollow | Native.CloseOnExec | (forLock ? Native.OpenReadOnly : Native.OpenPath);
+        int fd = Native.Open(_realRoot, flags);
+        if (fd < 0)
+        {
+            throw FileSystemError(Marshal.GetLastPInvokeError(), "open", path);
+        }
+        string walked = _realRoot;
+        foreach (string part in relative.Split('/', StringSplitOptions.RemoveEmptyEntries))
+        {
+            walked = walked == "/" ? "/" + part : walked + "/" + part;
+            int next = Native.OpenAt(fd, part, flags, 0);
+            if (next < 0 && Marshal.GetLastPInvokeError() == Native.NoSuchFile && create is not null)
+            {
+                if (Native.MakeDirectoryAt(fd, part, 493) == 0) // 0755
+                {
+                    create.Add(walked);
+                }
+                else if (Marshal.GetLastPInvokeError() is int mkdirErrno && mkdirErrno != FileExistsErrno)
+                {
+                    Native.Close(fd);
+                    throw FileSystemError(mkdirErrno, "create the folder of", path);
+                }
+                next = Native.OpenAt(fd, part, flags, 0);
+            }
+            int errno = next < 0 ? Marshal.GetLastPInvokeError() : 0;
+            Native.Close(fd);
+            if (next < 0)
+            {
+                if (errno == Native.NoSuchFile || (errno == NotADirectory && create is null))
+                {
+                    // A reader asking for a file under a file (e.g. a /sys probe) gets "absent"; a writer gets ParentNotAFolder.
+                    return null;
+                }
+                if (errno == SymlinkLoop)
+                {
+                    throw new IsulaKataException("PathChanged", FailureKind.InvalidOperation,
+                        $"'{ToTargetPath(walked)}' became a symbolic link while '{path}' was being opened; nothing was read or written through it.",
+                        "Find out what changes that folder, then run the command again.", path);
+                }
+                throw FileSystemError(errno, "open", path);
+            }
+            fd = next;
+        }
+        return new OpenedFolder(fd);
+    }
+
+    private void Lock(OpenedFolder folder, string path)
+    {
         DateTime deadline = DateTime.UtcNow + LockTimeout;
         bool announced = false;
-        while (Native.Flock(fd, Native.LockExclusive | Native.LockNonBlocking) != 0)
+        while (Native.Flock(folder.Fd, Native.LockExclusive | Native.LockNonBlocking) != 0)
         {
             if (DateTime.UtcNow > deadline)
             {
-                Native.Close(fd);
                 throw new IsulaKataException("FileLocked", FailureKind.ResourceUnavailable,
-                    $"Another process has held the lock on '{ToTargetPath(folder)}' for {LockTimeout.TotalSeconds:0} seconds.",
-                    "Wait for the other IsulaKata command to finish, then run this one again.", folder);
+                    $"Another process has held the lock on the folder of '{path}' for {LockTimeout.TotalSeconds:0} seconds.",
+                    "Wait for the other IsulaKata command to finish, then run this one again.", path);
             }
             if (!announced)
             {
-                _log($"Waiting for another writer to release '{ToTargetPath(folder)}'.");
+                _log($"Waiting for another writer to release '{ToTargetPath(System.IO.Path.GetDirectoryName(ToHostPath(path))!)}'.");
                 announced = true;
             }
             if (_cancellation.WaitHandle.WaitOne(50))
             {
-                Native.Close(fd);
                 _cancellation.ThrowIfCancellationRequested();
             }
         }
-        return new FolderLock(fd);
     }
 
-    private sealed class FolderLock : IDisposable
+    /// <summary>A folder held open (close-on-exec); closing it releases its lock.</summary>
+    private sealed class OpenedFolder : IDisposable
     {
-        private int _fd;
-        public FolderLock(int fd) => _fd = fd;
+        public OpenedFolder(int fd) => Fd = fd;
+
+        public int Fd { get; private set; }
 
         public void Dispose()
         {
-            if (_fd >= 0)
+            if (Fd >= 0)
             {
-                Native.Flock(_fd, Native.Unlock);
-                Native.Close(_fd);
-                _fd = -1;
+                Native.Close(Fd);
+                Fd = -1;
             }
         }
+    }
+
+    private static readonly byte[] Utf8Bom = { 0xEF, 0xBB, 0xBF };
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    private static bool HasBom(byte[] bytes) => bytes.Length >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF;
+
+    private static byte[] Concat(byte[] a, byte[] b)
+    {
+        byte[] joined = new byte[a.Length + b.Length];
+        a.CopyTo(joined, 0);
+        b.CopyTo(joined, a.Length);
+        return joined;
+    }
+
+    /// <summary>Strict UTF-8: bytes that are not UTF-8 are refused, never turned into U+FFFD.</summary>
+    private static string Decode(byte[] bytes, string path, out bool bom)
+    {
+        bom = HasBom(bytes);
+        try
+        {
+            return bom ? StrictUtf8.GetString(bytes, 3, bytes.Length - 3) : StrictUtf8.GetString(bytes);
+        }
+        catch (DecoderFallbackException error)
+        {
+            int offset = error.Index >= 0 ? error.Index + (bom ? 3 : 0) : -1;
+            throw new IsulaKataException("InvalidUtf8", FailureKind.InvalidData,
+                $"'{path}' holds bytes that are not UTF-8" + (offset >= 0 ? $" (at byte {offset})" : string.Empty) + "; it was left as it is.",
+                "Convert the file to UTF-8 (e.g. iconv -t UTF-8), or remove the stray bytes, then run the command again.", path, error);
+        }
+    }
+
+    private static byte[] Encode(string text, string path)
+    {
+        try
+        {
+            return StrictUtf8.GetBytes(text);
+        }
+        catch (EncoderFallbackException error)
+        {
+            throw new IsulaKataException("TextNotEncodable", FailureKind.InvalidData,
+                $"The new content of '{path}' holds a lone UTF-16 surrogate, which UTF-8 cannot hold; nothing was written.",
+                "Remove the \\uD800-\\uDFFF escape that has no partner from the input, then run the command again.", path, error);
+        }
+    }
+
+    private const int FileExistsErrno = 17;
+    private const int NoDeviceOrAddress = 6;
+    private const int IsADirectoryErrno = 21;
+    private const int SymlinkLoop = 40;
+    private const int NotADirectory = 20;
+
+    /// <summary>The one translation of an errno into a project error.</summary>
+    internal static IsulaKataException FileSystemError(int errno, string operation, string path)
+    {
+        string reason = Native.ErrorText(errno);
+        return errno switch
+        {
+            1 or 13 => new IsulaKataException("FileAccessDenied", FailureKind.PermissionDenied,
+                $"Cannot {operation} '{path}': {reason}.", "Run the command as root (sudo pwsh), or as a user who may change that file.", path),
+            28 or 122 => new IsulaKataException("DiskFull", FailureKind.WriteError,
+                $"Cannot {operation} '{path}': {reason}; the file was left as it was and nothing was left behind.",
+                "Free space on that file system (df -h), then run the command again.", path),
+            30 => new IsulaKataException("ReadOnlyFileSystem", FailureKind.WriteError,
+                $"Cannot {operation} '{path}': it is on a read-only file system; nothing was written.",
+                "Remount the file system read-write (mount -o remount,rw), or point -Root at a writable copy.", path),
+            20 => new IsulaKataException("ParentNotAFolder", FailureKind.InvalidData,
+                $"Cannot {operation} '{path}': a part of the path is a file, not a folder.",
+                "Check each folder of the path; move the file that stands where a folder belongs.", path),
+            IsADirectoryErrno or NoDeviceOrAddress => NotRegular(errno == IsADirectoryErrno ? Native.DirectoryType : (ushort)0, path),
+            SymlinkLoop => new IsulaKataException("PathChanged", FailureKind.InvalidOperation,
+                $"Cannot {operation} '{path}': a symbolic link stands where a file or folder was expected ({reason}).",
+                "Find out what changes that path, then run the command again.", path),
+            36 => new IsulaKataException("InvalidFilePath", FailureKind.InvalidArgument,
+                $"Cannot {operation} '{path}': {reason}.", "Give a shorter path.", path),
+            _ when operation == "read" => new IsulaKataException("FileReadFailed", FailureKind.ReadError,
+                $"Cannot read '{path}': {reason} (errno {errno}).", "Check the file system (dmesg, df -h), then run the command again.", path),
+            _ => new IsulaKataException("FileWriteFailed", FailureKind.WriteError,
+                $"Cannot {operation} '{path}': {reason} (errno {errno}).", "Check the file system (dmesg, df -h), then run the command again.", path),
+        };
     }
 
     private bool IsUnderRoot(string hostPath)

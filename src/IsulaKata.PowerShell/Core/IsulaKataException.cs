@@ -16,6 +16,8 @@ public enum FailureKind
     OperationTimeout,
     DeviceError,
     NotImplemented,
+    ReadError,
+    WriteError,
 }
 
 /// <summary>

@@ -59,4 +59,109 @@ internal static class Native
 
     public static bool TryStat(string path, out StatxBuffer buffer, bool followLinks = true)
         => StatxCall(AtFdCwd, path, followLinks ? 0 : AtSymlinkNoFollow, StatxBasicStats, out buffer) == 0;
+
+    // ---- File-descriptor calls the one writer (HostFiles) uses: everything relative to a folder it holds open. ----
+
+    private static readonly bool Arm64 = RuntimeInformation.ProcessArchitecture == Architecture.Arm64;
+    public const int OpenReadOnly = 0;
+    public const int OpenWriteOnly = 1;
+    public const int OpenCreate = 0x40;
+    public const int OpenExclusive = 0x80;
+    public const int OpenNoControllingTerminal = 0x100;
+    public const int OpenNonBlocking = 0x800;
+    public const int OpenPath = 0x200000;
+    public static readonly int OpenDirectory = Arm64 ? 0x4000 : 0x10000;
+    public static readonly int OpenNoFollow = Arm64 ? 0x8000 : 0x20000;
+    public const int AtRemoveDir = 0x200;
+    private const int AtEmptyPath = 0x1000;
+    public const uint RenameNoReplace = 1;
+    public const ushort FileTypeMask = 0xF000;
+    public const ushort RegularFileType = 0x8000;
+    public const ushort DirectoryType = 0x4000;
+    public const ushort SymlinkType = 0xA000;
+
+    [DllImport("libc", SetLastError = true, EntryPoint = "openat")]
+    public static extern int OpenAt(int dirfd, string path, int flags, uint mode);
+
+    [DllImport("libc", SetLastError = true, EntryPoint = "mkdirat")]
+    public static extern int MakeDirectoryAt(int dirfd, string path, uint mode);
+
+    [DllImport("libc", SetLastError = true, EntryPoint = "renameat2")]
+    public static extern int RenameAt(int olddirfd, string oldpath, int newdirfd, string newpath, uint flags);
+
+    [DllImport("libc", SetLastError = true, EntryPoint = "unlinkat")]
+    public static extern int UnlinkAt(int dirfd, string path, int flags);
+
+    [DllImport("libc", SetLastError = true, EntryPoint = "fchmod")]
+    public static extern int FileChangeMode(int fd, uint mode);
+
+    [DllImport("libc", SetLastError = true, EntryPoint = "fchown")]
+    public static extern int FileChangeOwner(int fd, uint owner, uint group);
+
+    [DllImport("libc", SetLastError = true, EntryPoint = "read")]
+    private static extern nint ReadCall(int fd, ref byte buffer, nint count);
+
+    [DllImport("libc", SetLastError = true, EntryPoint = "write")]
+    private static extern nint WriteCall(int fd, ref byte buffer, nint count);
+
+    [DllImport("libc", EntryPoint = "strerror")]
+    private static extern nint StrErrorCall(int errno);
+
+    /// <summary>The kernel's text for an errno, e.g. "No space left on device".</summary>
+    public static string ErrorText(int errno) => Marshal.PtrToStringAnsi(StrErrorCall(errno)) ?? $"errno {errno}";
+
+    /// <summary>fstat of an open descriptor.</summary>
+    public static bool TryStat(int fd, out StatxBuffer buffer)
+        => StatxCall(fd, string.Empty, AtEmptyPath, StatxBasicStats, out buffer) == 0;
+
+    /// <summary>lstat of a name in a folder held open.</summary>
+    public static bool TryStatAt(int dirfd, string name, out StatxBuffer buffer)
+        => StatxCall(dirfd, name, AtSymlinkNoFollow, StatxBasicStats, out buffer) == 0;
+
+    /// <summary>Reads the whole descriptor; returns the errno, 0 on success.</summary>
+    public static int ReadAll(int fd, System.IO.Stream into)
+    {
+        byte[] buffer = new byte[65536];
+        while (true)
+        {
+            nint n = ReadCall(fd, ref buffer[0], buffer.Length);
+            if (n < 0)
+            {
+                int errno = Marshal.GetLastPInvokeError();
+                if (errno == Interrupted)
+                {
+                    continue;
+                }
+                return errno;
+            }
+            if (n == 0)
+            {
+                return 0;
+            }
+            into.Write(buffer, 0, (int)n);
+        }
+    }
+
+    /// <summary>Writes all of <paramref name="content"/>; returns the errno, 0 on success.</summary>
+    public static int WriteAll(int fd, byte[] content)
+    {
+        int done = 0;
+        while (done < content.Length)
+        {
+            nint n = WriteCall(fd, ref content[done], content.Length - done);
+            if (n < 0)
+            {
+                int errno = Marshal.GetLastPInvokeError();
+                if (errno == Interrupted)
+                {
+                    continue;
+                }
+                return errno;
+            }
+            done += (int)n;
+        }
+        return 0;
+    }
+
+    public const int Interrupted = 4;
 }

@@ -50,21 +50,16 @@ public sealed class KataGuestKernelInstaller
         string? sourceHash = null;
         if (local is not null)
         {
-            if (!File.Exists(local))
-            {
-                throw new IsulaKataException("KernelSourceNotFound", FailureKind.ObjectNotFound,
-                    $"The kernel file '{local}' does not exist.", "Give the path of the guest kernel on this machine (e.g. a downloaded vmlinux.bin).", local);
-            }
-            sourceHash = HashFile(local);
+            sourceHash = Hash(ReadLocal(local));
             Verify(sourceHash, request.Sha256, source);
         }
         string? expected = sourceHash ?? Normalize(request.Sha256);
-        string? destinationHash = _host.Files.FileExists(request.Destination) ? HashFile(_host.Files.ToHostPath(request.Destination)) : null;
+        string? destinationHash = _host.Files.ReadBytes(request.Destination) is byte[] current ? Hash(current) : null;
         bool upToDate = expected is not null && destinationHash == expected;
         return new KataGuestKernelCheck(source, sourceHash, destinationHash, upToDate);
     }
 
-    /// <summary>Fetches (a download goes to a temporary file first), verifies, and places the kernel unless it is already there.</summary>
+    /// <summary>Fetches (a download stays in memory), verifies the very bytes it writes, and places the kernel unless it is already there.</summary>
     public KataGuestKernel Install(KataGuestKernelRequest request)
     {
         KataGuestKernelCheck check = Check(request);
@@ -73,36 +68,26 @@ public sealed class KataGuestKernelInstaller
             _host.Log($"'{request.Destination}' already holds this kernel (SHA-256 {check.DestinationSha256}); nothing written.");
             return Describe(request, check.Source, changed: false, backup: null);
         }
-        string? temporary = null;
-        try
+        // Read once: the bytes hashed are the bytes written, whatever happens to the source meanwhile.
+        byte[] kernel = LocalSource(request) is string local ? ReadLocal(local) : Download(request.Uri!, request.Timeout);
+        string hash = Hash(kernel);
+        Verify(hash, request.Sha256, check.Source);
+        if (kernel.Length == 0)
         {
-            string file = LocalSource(request) ?? (temporary = Download(request.Uri!, request.Timeout));
-            string hash = check.SourceSha256 ?? HashFile(file);
-            Verify(hash, request.Sha256, check.Source);
-            if (new FileInfo(file).Length == 0)
-            {
-                throw new IsulaKataException("KernelFileEmpty", FailureKind.InvalidData,
-                    $"'{check.Source}' is empty; it cannot be a kernel.", "Check the source (a failed download leaves an empty file), then run the command again.", check.Source);
-            }
-            if (hash == check.DestinationSha256)
-            {
-                _host.Log($"'{request.Destination}' already holds this kernel (SHA-256 {hash}); nothing written.");
-                return Describe(request, check.Source, changed: false, backup: null);
-            }
-            FileUpdateResult placed = _host.Files.PlaceFile(request.Destination, file, new FileWriteOptions
-            {
-                Mode = Mode,
-                Owner = Native.GetEffectiveUserId() == 0 ? (0u, 0u) : null,
-            });
-            return Describe(request, check.Source, changed: true, backup: placed.BackupPath);
+            throw new IsulaKataException("KernelFileEmpty", FailureKind.InvalidData,
+                $"'{check.Source}' is empty; it cannot be a kernel.", "Check the source (a failed download leaves an empty file), then run the command again.", check.Source);
         }
-        finally
+        if (hash == check.DestinationSha256)
         {
-            if (temporary is not null)
-            {
-                File.Delete(temporary);
-            }
+            _host.Log($"'{request.Destination}' already holds this kernel (SHA-256 {hash}); nothing written.");
+            return Describe(request, check.Source, changed: false, backup: null);
         }
+        FileUpdateResult placed = _host.Files.WriteBytes(request.Destination, kernel, new FileWriteOptions
+        {
+            Mode = Mode,
+            Owner = Native.GetEffectiveUserId() == 0 ? (0u, 0u) : null,
+        });
+        return Describe(request, check.Source, changed: true, backup: placed.BackupPath);
     }
 
     /// <summary>The kernel at the destination as it is now.</summary>
@@ -110,7 +95,8 @@ public sealed class KataGuestKernelInstaller
     {
         string host = _host.Files.ToHostPath(request.Destination);
         var info = new FileInfo(host);
-        string format = FormatOf(host);
+        byte[] content = _host.Files.ReadBytes(request.Destination) ?? Array.Empty<byte>();
+        string format = FormatOf(content);
         var warnings = new List<string>();
         if (format == "unknown")
         {
@@ -126,7 +112,7 @@ public sealed class KataGuestKernelInstaller
             Path = request.Destination,
             Name = info.Name,
             Length = info.Length,
-            Sha256 = HashFile(host),
+            Sha256 = Hash(content),
             UnixMode = ModeString(File.GetUnixFileMode(host)),
             LastWriteTime = info.LastWriteTime,
             Format = format,
@@ -138,13 +124,15 @@ public sealed class KataGuestKernelInstaller
         };
     }
 
-    private string Download(Uri uri, TimeSpan timeout)
+    /// <summary>Downloads into memory (a kernel is tens of MiB): nothing touches the disk before the hash is checked.</summary>
+    private byte[] Download(Uri uri, TimeSpan timeout)
     {
-        string temporary = Path.Combine(Path.GetTempPath(), "isulakata-kernel-" + Guid.NewGuid().ToString("N").Substring(0, 12) + ".tmp");
         using var limit = new CancellationTokenSource(timeout);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(_host.Cancellation, limit.Token);
         CancellationToken token = linked.Token;
-        _host.Log($"Downloading '{uri}' to '{temporary}'.");
+        _host.Log($"Downloading '{uri}'.");
+        long received = 0;
+        long? total = null;
         try
         {
             using var client = new HttpClient { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
@@ -155,11 +143,10 @@ public sealed class KataGuestKernelInstaller
                     $"GET {uri} answered {(int)response.StatusCode} {response.ReasonPhrase}; nothing was written.",
                     "Check the URI (the openEuler repository keeps StratoVirt kernels under stratovirt_img/<arch>/), then run the command again.", uri);
             }
-            long? total = response.Content.Headers.ContentLength;
+            total = response.Content.Headers.ContentLength;
             using Stream input = response.Content.ReadAsStream(token);
-            using var output = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None);
+            using var output = new MemoryStream(total is > 0 and < int.MaxValue ? (int)total.Value : 0);
             byte[] buffer = new byte[81920];
-            long received = 0;
             int read;
             while ((read = input.ReadAsync(buffer, token).AsTask().GetAwaiter().GetResult()) > 0)
             {
@@ -170,35 +157,42 @@ public sealed class KataGuestKernelInstaller
             }
             if (total is long expected && received != expected)
             {
-                throw new IsulaKataException("KernelDownloadFailed", FailureKind.ResourceUnavailable,
-                    $"The download of {uri} ended after {received} of {expected} bytes; nothing was written.", "Run the command again; check the network if it keeps failing.", uri);
+                throw Truncated(uri, received, expected, null);
             }
             _host.Log($"Downloaded {received} bytes from '{uri}'.");
-            return temporary;
+            return output.ToArray();
         }
         catch (Exception e) when (e is OperationCanceledException && limit.IsCancellationRequested && !_host.Cancellation.IsCancellationRequested)
         {
-            File.Delete(temporary);
             throw new IsulaKataException("KernelDownloadTimedOut", FailureKind.OperationTimeout,
                 $"The download of {uri} did not finish within {timeout.TotalSeconds:0} seconds; nothing was written.",
                 "Run the command again with a larger -TimeoutSeconds, or download the file yourself and pass it with -Path.", uri);
         }
-        catch (HttpRequestException e)
+        catch (HttpIOException e) when (total is long expected)
         {
-            File.Delete(temporary);
+            // The server closed the connection before sending Content-Length bytes.
+            throw Truncated(uri, received, expected, e);
+        }
+        catch (Exception e) when (e is HttpRequestException or HttpIOException)
+        {
             throw new IsulaKataException("KernelDownloadFailed", FailureKind.ResourceUnavailable,
                 $"Cannot download {uri}: {e.Message}; nothing was written.", "Check the URI and the network (and a proxy in https_proxy), then run the command again.", uri, e);
-        }
-        catch
-        {
-            File.Delete(temporary);
-            throw;
         }
         finally
         {
             _host.Progress(Activity, "Done", 100, true);
         }
     }
+
+    private static IsulaKataException Truncated(Uri uri, long received, long expected, Exception? inner)
+        => new("KernelDownloadFailed", FailureKind.ResourceUnavailable,
+            $"The download of {uri} ended after {received} of {expected} bytes; nothing was written.",
+            "Run the command again; check the network if it keeps failing.", uri, inner);
+
+    /// <summary>The kernel file on this machine, read once (a FIFO or device there is refused, never waited on).</summary>
+    private static byte[] ReadLocal(string path)
+        => HostFiles.ReadLocalFile(path) ?? throw new IsulaKataException("KernelSourceNotFound", FailureKind.ObjectNotFound,
+            $"The kernel file '{path}' does not exist.", "Give the path of the guest kernel on this machine (e.g. a downloaded vmlinux.bin).", path);
 
     private static string? LocalSource(KataGuestKernelRequest request)
         => request.SourcePath ?? (request.Uri is { IsFile: true } uri ? uri.LocalPath : null);
@@ -230,21 +224,12 @@ public sealed class KataGuestKernelInstaller
 
     private static string? Normalize(string? sha256) => sha256?.Trim().ToUpperInvariant();
 
-    private static string HashFile(string file)
-    {
-        using FileStream stream = File.OpenRead(file);
-        return Convert.ToHexString(SHA256.HashData(stream));
-    }
+    private static string Hash(byte[] content) => Convert.ToHexString(SHA256.HashData(content));
 
     /// <summary>ELF vmlinux (what StratoVirt's microvm boots on x86_64), bzImage, arm64 Image, or unknown.</summary>
-    private static string FormatOf(string file)
+    private static string FormatOf(byte[] head)
     {
-        byte[] head = new byte[0x240];
-        int read;
-        using (FileStream stream = File.OpenRead(file))
-        {
-            read = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
-        }
+        int read = head.Length;
         if (read >= 4 && head[0] == 0x7F && head[1] == (byte)'E' && head[2] == (byte)'L' && head[3] == (byte)'F')
         {
             return "ELF vmlinux";

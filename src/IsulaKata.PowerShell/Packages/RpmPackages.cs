@@ -24,6 +24,9 @@ public sealed class IsulaKataPackage
     public string? PackageManager { get; internal init; }
 }
 
+/// <summary>What Install-IsulaKataPackage found: the installer, the packages asked for, their versions now, and the missing ones.</summary>
+public sealed record PackagePlan(string Installer, IReadOnlyList<string> Names, IReadOnlyDictionary<string, string?> Before, IReadOnlyList<string> Missing);
+
 /// <summary>Queries rpm and installs packages with dnf (yum where dnf is absent). Live host only.</summary>
 public sealed class RpmPackages
 {
@@ -33,6 +36,9 @@ public sealed class RpmPackages
     public static readonly TimeSpan DefaultInstallTimeout = TimeSpan.FromMinutes(30);
 
     private static readonly Regex NotInstalled = new(@"^package (\S+) is not installed$", RegexOptions.CultureInvariant);
+
+    /// <summary>What an rpm name may hold (letters, digits, . _ + -), never starting with '-' so it cannot pass for an option.</summary>
+    private static readonly Regex ValidName = new(@"^[A-Za-z0-9_+][A-Za-z0-9._+-]{0,254}$", RegexOptions.CultureInvariant);
     private readonly HostContext _host;
 
     public RpmPackages(HostContext host) => _host = host;
@@ -47,7 +53,8 @@ public sealed class RpmPackages
     public IReadOnlyDictionary<string, string?> Query(IReadOnlyList<string> names)
     {
         RequireRpm();
-        var args = new List<string> { "-q", "--queryformat", @"%{NAME} %{VERSION}-%{RELEASE}\n" };
+        ValidateNames(names);
+        var args = new List<string> { "-q", "--queryformat", @"%{NAME} %{VERSION}-%{RELEASE}\n", "--" };
         args.AddRange(names);
         CommandResult result = _host.Runner.Run("rpm", args, TimeSpan.FromSeconds(60));
         var versions = names.ToDictionary(n => n, _ => (string?)null, StringComparer.Ordinal);
@@ -84,7 +91,8 @@ public sealed class RpmPackages
         try
         {
             _host.Progress(activity, $"{installer} install -y {string.Join(" ", names)}", -1, false);
-            var args = new List<string> { "install", "-y" };
+            ValidateNames(names);
+            var args = new List<string> { "install", "-y", "--" };
             args.AddRange(names);
             CommandResult result = _host.Runner.Run(installer, args, timeout);
             if (!result.Succeeded)
@@ -110,6 +118,52 @@ public sealed class RpmPackages
         }
         return versions;
     }
+
+    /// <summary>Refuses a name that is not an rpm name (an option such as --installroot=/, a space, a newline).</summary>
+    public static void ValidateNames(IEnumerable<string> names)
+    {
+        foreach (string name in names)
+        {
+            if (!ValidName.IsMatch(name))
+            {
+                throw new IsulaKataException("InvalidPackageName", FailureKind.InvalidArgument,
+                    $"'{name}' is not an rpm package name (letters, digits and . _ + -, not starting with '-').",
+                    "Give the package's name as rpm -q shows it, e.g. iSulad or kata-containers.", name);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Decides what Install-IsulaKataPackage does: the installer, which packages are there (with their versions) and
+    /// which are missing. Runs only rpm queries.
+    /// </summary>
+    public PackagePlan Plan(IEnumerable<string> names)
+    {
+        string[] distinct = names.Distinct(StringComparer.Ordinal).ToArray();
+        ValidateNames(distinct);
+        string installer = RequireInstaller();
+        IReadOnlyDictionary<string, string?> before = Query(distinct);
+        return new PackagePlan(installer, distinct, before, distinct.Where(n => before[n] is null).ToArray());
+    }
+
+    /// <summary>Installs what the plan found missing (nothing when none is) and describes every package.</summary>
+    public IReadOnlyList<IsulaKataPackage> Apply(PackagePlan plan, TimeSpan timeout)
+        => Describe(plan, plan.Missing.Count > 0 ? Install(plan.Installer, plan.Missing, timeout) : plan.Before);
+
+    /// <summary>Each package of the plan with the versions in <paramref name="after"/> (the plan's own when nothing ran).</summary>
+    public static IReadOnlyList<IsulaKataPackage> Describe(PackagePlan plan, IReadOnlyDictionary<string, string?>? after = null)
+        => plan.Names.Select(name =>
+        {
+            string? version = after is not null && after.TryGetValue(name, out string? v) ? v : plan.Before[name];
+            return new IsulaKataPackage
+            {
+                Name = name,
+                Version = version,
+                Installed = version is not null,
+                InstalledNow = plan.Before[name] is null && version is not null,
+                PackageManager = plan.Installer,
+            };
+        }).ToArray();
 
     private void RequireRpm()
     {
