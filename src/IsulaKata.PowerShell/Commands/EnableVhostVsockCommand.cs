@@ -22,50 +22,5 @@ public sealed class EnableVhostVsockCommand : IsulaKataCmdlet
     public string Root { get; set; } = "/";
 
     protected override void ProcessInput()
-    {
-        HostContext host = CreateContext(Root);
-        KernelModules modules = KernelModules.For(host);
-        bool changed = false;
-        KernelModuleProbe? probe = null;
-        if (modules.HasRunningKernel)
-        {
-            probe = modules.Probe(Module, Device);
-            KernelModules.EnsureLoadable(probe, Module);
-            if (probe.Loaded)
-            {
-                WriteVerbose(probe.BuiltIn ? $"The running kernel has {Module} built in." : $"{Module} is already loaded.");
-                if (!probe.DeviceExists)
-                {
-                    probe = modules.Load(Module, Device);
-                }
-            }
-            else if (ShouldProcessChange(Module, $"Load the kernel module (modprobe {Module})"))
-            {
-                probe = modules.Load(Module, Device);
-                changed = true;
-            }
-        }
-
-        FileUpdateResult? write = null;
-        bool persistent = modules.IsPersistent(Module);
-        if (!NoPersist && !persistent && ShouldProcessChange(KernelModules.ModulesLoadPath, $"Add '{Module}' so that it loads at every boot"))
-        {
-            write = modules.Persist(Module);
-            persistent = true;
-            changed |= write.Changed;
-        }
-        WriteObject(new KernelModuleState
-        {
-            Name = Module,
-            Loaded = probe?.Loaded,
-            BuiltIn = probe?.BuiltIn,
-            Persistent = persistent,
-            PersistPath = KernelModules.ModulesLoadPath,
-            DevicePath = Device,
-            DeviceExists = probe?.DeviceExists,
-            Changed = changed,
-            BackupPath = write?.BackupPath,
-            Root = host.Root,
-        });
-    }
+        => WriteObject(KernelModules.For(CreateContext(Root)).Enable(Module, Device, persist: !NoPersist, (target, action) => ShouldProcessChange(target, action)));
 }

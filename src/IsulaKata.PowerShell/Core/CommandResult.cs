@@ -30,6 +30,10 @@ public sealed class CommandResult
     public string CommandLine => FormatCommandLine(Program, Arguments);
 
     /// <summary>The last non-empty lines of stderr (or stdout when stderr is empty), for error messages.</summary>
+    /// <summary>"'cmd args' failed with exit code N:" and the detail (or a full stop when there is none): the one wording.</summary>
+    public string FailureText(string detail)
+        => $"'{CommandLine}' failed with exit code {ExitCode}" + (detail.Length > 0 ? ":" + System.Environment.NewLine + detail : ".");
+
     public string Diagnostics(int maxLines = 8)
     {
         string text = string.IsNullOrWhiteSpace(StandardError) ? StandardOutput : StandardError;

@@ -123,9 +123,7 @@ public static class CommandRunnerExtensions
 
     public static IsulaKataException CommandFailed(CommandResult result, string errorId = "CommandFailed", string? recommendedAction = null)
     {
-        string detail = result.Diagnostics();
-        string message = $"'{result.CommandLine}' failed with exit code {result.ExitCode}"
-            + (detail.Length > 0 ? ":" + Environment.NewLine + detail : ".");
+        string message = result.FailureText(result.Diagnostics());
         return new IsulaKataException(errorId, FailureKind.InvalidOperation, message,
             recommendedAction ?? $"Read the output of '{result.Program}' above, fix the cause, and run the cmdlet again.",
             result.CommandLine);

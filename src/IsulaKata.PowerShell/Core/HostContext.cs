@@ -13,10 +13,11 @@ public delegate void ProgressCallback(string activity, string status, int percen
 public sealed class HostContext
 {
     public HostContext(HostFiles files, ICommandRunner runner, Action<string> log, CancellationToken cancellation,
-        ProgressCallback? progress = null)
+        ProgressCallback? progress = null, ICommandRunner? cleanupRunner = null)
     {
         Files = files;
         Runner = runner;
+        CleanupRunner = cleanupRunner ?? (runner is CommandRunner ? new CommandRunner(log, CancellationToken.None) : runner);
         Log = log;
         Cancellation = cancellation;
         Progress = progress ?? ((_, _, _, _) => { });
@@ -28,6 +29,13 @@ public sealed class HostContext
 
     public HostFiles Files { get; }
     public ICommandRunner Runner { get; }
+
+    /// <summary>The runner for rollback and cleanup: the same programs, but Ctrl+C does not cancel it, so undoing a
+    /// half-done change runs to its end.</summary>
+    public ICommandRunner CleanupRunner { get; }
+
+    /// <summary>This context for a rollback: the cleanup runner and a token that is never cancelled.</summary>
+    public HostContext ForCleanup() => new(Files, CleanupRunner, Log, CancellationToken.None, Progress, CleanupRunner);
     public Action<string> Log { get; }
     public ProgressCallback Progress { get; }
     public CancellationToken Cancellation { get; }

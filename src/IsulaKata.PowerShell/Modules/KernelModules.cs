@@ -37,6 +37,56 @@ public sealed class KernelModules
     /// <summary>For a cmdlet: the running kernel is the target's own when the target is this host, else none.</summary>
     public static KernelModules For(HostContext host) => new(host, host.IsLiveHost ? host.Files : null);
 
+    /// <summary>
+    /// Enable-VhostVsock's decisions: load <paramref name="module"/> when the running kernel lacks it (reload when its
+    /// device is missing), add it to <see cref="ModulesLoadPath"/> unless <paramref name="persist"/> is false or it is
+    /// there. <paramref name="approve"/> is asked (target, action) before each change; a "no" skips that change.
+    /// </summary>
+    public KernelModuleState Enable(string module, string device, bool persist, Func<string, string, bool> approve)
+    {
+        bool changed = false;
+        KernelModuleProbe? probe = null;
+        if (HasRunningKernel)
+        {
+            probe = Probe(module, device);
+            EnsureLoadable(probe, module);
+            if (probe.Loaded)
+            {
+                _host.Log(probe.BuiltIn ? $"The running kernel has {module} built in." : $"{module} is already loaded.");
+                if (!probe.DeviceExists)
+                {
+                    probe = Load(module, device);
+                }
+            }
+            else if (approve(module, $"Load the kernel module (modprobe {module})"))
+            {
+                probe = Load(module, device);
+                changed = true;
+            }
+        }
+        FileUpdateResult? write = null;
+        bool persistent = IsPersistent(module);
+        if (persist && !persistent && approve(ModulesLoadPath, $"Add '{module}' so that it loads at every boot"))
+        {
+            write = Persist(module);
+            persistent = true;
+            changed |= write.Changed;
+        }
+        return new KernelModuleState
+        {
+            Name = module,
+            Loaded = probe?.Loaded,
+            BuiltIn = probe?.BuiltIn,
+            Persistent = persistent,
+            PersistPath = ModulesLoadPath,
+            DevicePath = device,
+            DeviceExists = probe?.DeviceExists,
+            Changed = changed,
+            BackupPath = write?.BackupPath,
+            Root = _host.Root,
+        };
+    }
+
     /// <summary>True when the running kernel can be read and loaded into (a live host).</summary>
     public bool HasRunningKernel => _kernel is not null;
 

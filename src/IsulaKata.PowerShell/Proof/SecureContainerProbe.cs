@@ -106,7 +106,7 @@ public sealed class SecureContainerProbe
                 // The log may refuse to write once the user pressed Ctrl+C; cleanup must go on regardless.
             }
         };
-        _cleanupRunner = cleanupRunner ?? new CommandRunner(_safeLog, CancellationToken.None);
+        _cleanupRunner = cleanupRunner ?? host.CleanupRunner;
     }
 
     /// <summary>The hypervisor to expect when -Hypervisor is not given: the one kata's active configuration names

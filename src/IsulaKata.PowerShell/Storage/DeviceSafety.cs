@@ -86,7 +86,7 @@ public sealed class DeviceSafety
         var ownNumbers = new HashSet<string>(device.Partitions.Select(p => p.Number).Append(device.Number), StringComparer.Ordinal);
         var ownPaths = new HashSet<string>(device.Partitions.Select(p => "/dev/" + p.Name).Append(path), StringComparer.Ordinal);
         var mounts = _system.Mounts()
-            .Where(m => ownNumbers.Contains(m.Number) || (m.Source.StartsWith("/dev/", StringComparison.Ordinal) && ownPaths.Contains(SafeResolve(m.Source))))
+            .Where(m => ownNumbers.Contains(m.Number) || (m.Source.StartsWith("/dev/", StringComparison.Ordinal) && ownPaths.Contains(_system.ResolveOrSelf(m.Source))))
             .ToList();
         if (mounts.Count > 0)
         {
@@ -96,7 +96,7 @@ public sealed class DeviceSafety
                 $"If nothing on it is needed, unmount it ({string.Join("; ", mounts.Select(m => "umount " + CommandResult.Quote(m.MountPoint)).Distinct())}) "
                 + "and remove it from /etc/fstab, then run the command again. -Force does not override this.", requested);
         }
-        var swaps = _system.Swaps().Where(s => ownPaths.Contains(SafeResolve(s))).ToList();
+        var swaps = _system.Swaps().Where(s => ownPaths.Contains(_system.ResolveOrSelf(s))).ToList();
         if (swaps.Count > 0)
         {
             throw new IsulaKataException("DeviceIsSwap", FailureKind.ResourceUnavailable,
@@ -104,7 +104,7 @@ public sealed class DeviceSafety
                 $"Turn the swap off ({string.Join("; ", swaps.Select(s => "swapoff " + s))}) and remove it from /etc/fstab, then run the command again. "
                 + "-Force does not override this.", requested);
         }
-        LvmRow? member = physicalVolumes.FirstOrDefault(pv => pv["vg_name"].Length > 0 && ownPaths.Contains(SafeResolve(pv["pv_name"])));
+        LvmRow? member = physicalVolumes.FirstOrDefault(pv => pv["vg_name"].Length > 0 && ownPaths.Contains(_system.ResolveOrSelf(pv["pv_name"])));
         if (member is not null)
         {
             string vg = member["vg_name"];
@@ -197,15 +197,4 @@ public sealed class DeviceSafety
         return $"{what} ({string.Join(", ", details)})";
     }
 
-    private string SafeResolve(string path)
-    {
-        try
-        {
-            return _system.Resolve(path) ?? path;
-        }
-        catch (IsulaKataException)
-        {
-            return path;
-        }
-    }
 }

@@ -202,4 +202,17 @@ public sealed class LiveSystem
 
     private static bool IsOctal(string text, int start)
         => start + 3 <= text.Length && text.Skip(start).Take(3).All(c => c is >= '0' and <= '7');
+
+    /// <summary>The device a path names (links resolved), or the path itself when it cannot be resolved.</summary>
+    public string ResolveOrSelf(string path)
+    {
+        try
+        {
+            return Resolve(path) ?? path;
+        }
+        catch (IsulaKataException)
+        {
+            return path;
+        }
+    }
 }

@@ -56,6 +56,9 @@ public sealed class Lvm
     public static readonly string[] PhysicalVolumeFields = { "pv_name", "vg_name", "pv_size", "vg_size", "vg_free", "vg_extent_size" };
 
     private static readonly TimeSpan ReportTimeout = TimeSpan.FromSeconds(60);
+
+    /// <summary>How long one changing lvm command (pvcreate, lvconvert, lvremove...) may take.</summary>
+    public static readonly TimeSpan ChangeTimeout = TimeSpan.FromMinutes(10);
     private readonly HostContext _host;
 
     public Lvm(HostContext host) => _host = host;

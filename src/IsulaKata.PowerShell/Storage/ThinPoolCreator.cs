@@ -13,7 +13,6 @@ namespace IsulaKata.Storage;
 /// </summary>
 public sealed class ThinPoolCreator
 {
-    private static readonly TimeSpan LvmTimeout = TimeSpan.FromMinutes(10);
     private readonly HostContext _host;
     private readonly LiveSystem _system;
     private readonly Lvm _lvm;
@@ -128,7 +127,7 @@ public sealed class ThinPoolCreator
     {
         string vg = request.VolumeGroup;
         string pool = $"{vg}/{request.Name}";
-        var members = groupVolumes.Select(pv => SafeResolve(pv["pv_name"])).ToList();
+        var members = groupVolumes.Select(pv => _system.ResolveOrSelf(pv["pv_name"])).ToList();
         IReadOnlyList<LvmRow> volumes = _lvm.LogicalVolumes(vg);
         LvmRow? row = volumes.FirstOrDefault(lv => lv["lv_name"] == request.Name);
         if (row is null)
@@ -189,12 +188,7 @@ public sealed class ThinPoolCreator
             throw new ArgumentException("The plan was not made by ThinPoolCreator.Plan.", nameof(plan));
         }
         ThinPoolPlan fresh = Plan(plan.Request);
-        if (!fresh.Steps.Select(s => s.ToString()).SequenceEqual(plan.Steps.Select(s => s.ToString())))
-        {
-            throw new IsulaKataException("ThinPoolPlanChanged", FailureKind.InvalidOperation,
-                $"The host changed since the plan was made; nothing was done. Planned: {string.Join("; ", plan.Steps)}. Now: {string.Join("; ", fresh.Steps)}.",
-                "Run the command again to see the new plan.", $"{plan.VolumeGroup}/{plan.Name}");
-        }
+        plan.RequireSameSteps(fresh, "nothing was done");
         if (fresh.Steps.Count == 0)
         {
             return With(fresh.Existing!, changed: false, fresh.Warnings);
@@ -226,7 +220,7 @@ public sealed class ThinPoolCreator
                 CommandResult result;
                 try
                 {
-                    result = _host.Runner.Run(step.Program!, step.Arguments, LvmTimeout);
+                    result = _host.Runner.Run(step.Program!, step.Arguments, Lvm.ChangeTimeout);
                 }
                 catch (Exception error) when (error is IsulaKataException or OperationCanceledException)
                 {
@@ -236,7 +230,7 @@ public sealed class ThinPoolCreator
                 {
                     string detail = Lvm.Diagnostics(result);
                     throw Failed(fresh, creating, written,
-                        $"'{result.CommandLine}' failed with exit code {result.ExitCode}" + (detail.Length > 0 ? ":" + Environment.NewLine + detail : "."),
+                        result.FailureText(detail),
                         result.CommandLine, null);
                 }
             }
@@ -279,8 +273,7 @@ public sealed class ThinPoolCreator
     /// <summary>Undoes what this call created and builds the error that reports the failure and the rollback.</summary>
     private IsulaKataException Failed(ThinPoolPlan plan, bool creating, List<FileUpdateResult> written, string failure, string target, Exception? inner)
     {
-        // After Ctrl+C the context's token is cancelled; the rollback must still run its commands.
-        ICommandRunner runner = _host.Cancellation.IsCancellationRequested ? new CommandRunner(_host.Log, CancellationToken.None) : _host.Runner;
+        // After Ctrl+C the context's token is cancelled; the rollback still runs its commands (the cleanup runner).
         var done = new List<string>();
         var left = new List<string>();
         foreach (FileUpdateResult write in Enumerable.Reverse(written))
@@ -297,7 +290,7 @@ public sealed class ThinPoolCreator
         }
         if (creating)
         {
-            RollBackLvm(plan, runner, done, left);
+            RollBackLvm(plan, done, left);
         }
         string nl = Environment.NewLine;
         string devices = string.Join(", ", plan.Devices);
@@ -315,10 +308,12 @@ public sealed class ThinPoolCreator
             $"Remove what is left by hand (see above; 'lvs -a', 'vgs' and 'pvs' show it), then run New-IsulaThinPool again.", target, inner);
     }
 
-    private void RollBackLvm(ThinPoolPlan plan, ICommandRunner runner, List<string> done, List<string> left)
+    private void RollBackLvm(ThinPoolPlan plan, List<string> done, List<string> left)
     {
         string vg = plan.VolumeGroup;
-        var lvm = new Lvm(new HostContext(_host.Files, runner, _host.Log, CancellationToken.None));
+        HostContext cleanup = _host.ForCleanup();
+        ICommandRunner runner = cleanup.Runner;
+        var lvm = new Lvm(cleanup);
         IReadOnlyList<LvmRow> physicalVolumes;
         try
         {
@@ -330,7 +325,7 @@ public sealed class ThinPoolCreator
             return;
         }
         var ours = new HashSet<string>(plan.Devices, StringComparer.Ordinal);
-        bool groupExists = physicalVolumes.Any(pv => pv["vg_name"] == vg && ours.Contains(SafeResolve(pv["pv_name"])));
+        bool groupExists = physicalVolumes.Any(pv => pv["vg_name"] == vg && ours.Contains(_system.ResolveOrSelf(pv["pv_name"])));
         if (groupExists)
         {
             // The group did not exist when the plan was made, so everything in it is this call's.
@@ -359,8 +354,8 @@ public sealed class ThinPoolCreator
                 return;
             }
         }
-        string[] labelled = physicalVolumes.Where(pv => pv["vg_name"].Length == 0 && ours.Contains(SafeResolve(pv["pv_name"])))
-            .Select(pv => SafeResolve(pv["pv_name"])).ToArray();
+        string[] labelled = physicalVolumes.Where(pv => pv["vg_name"].Length == 0 && ours.Contains(_system.ResolveOrSelf(pv["pv_name"])))
+            .Select(pv => _system.ResolveOrSelf(pv["pv_name"])).ToArray();
         if (labelled.Length > 0)
         {
             Undo(runner, "pvremove", labelled, $"removed the PV label{(labelled.Length > 1 ? "s" : string.Empty)} from {string.Join(", ", labelled)}",
@@ -372,7 +367,7 @@ public sealed class ThinPoolCreator
     {
         try
         {
-            CommandResult result = runner.Run(program, arguments, LvmTimeout);
+            CommandResult result = runner.Run(program, arguments, Lvm.ChangeTimeout);
             if (result.Succeeded)
             {
                 done.Add(success);
@@ -386,15 +381,4 @@ public sealed class ThinPoolCreator
         }
     }
 
-    private string SafeResolve(string path)
-    {
-        try
-        {
-            return _system.Resolve(path) ?? path;
-        }
-        catch (IsulaKataException)
-        {
-            return path;
-        }
-    }
 }

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using IsulaKata.Core;
 
 namespace IsulaKata.Storage;
@@ -114,6 +115,17 @@ public sealed class ThinPoolPlan
 
     /// <summary>The changes, in the order they run; empty when there is nothing to do.</summary>
     public IReadOnlyList<ThinPoolStep> Steps { get; }
+
+    /// <summary>Refuses to go on when the host, probed again, calls for other steps than this plan showed.</summary>
+    public void RequireSameSteps(ThinPoolPlan fresh, string nothingDone)
+    {
+        if (!fresh.Steps.Select(s => s.ToString()).SequenceEqual(Steps.Select(s => s.ToString())))
+        {
+            throw new IsulaKataException("ThinPoolPlanChanged", FailureKind.InvalidOperation,
+                $"The host changed since the plan was made; {nothingDone}. Planned: {string.Join("; ", Steps)}. Now: {string.Join("; ", fresh.Steps)}.",
+                "Run the command again to see the new plan.", $"{VolumeGroup}/{Name}");
+        }
+    }
 
     /// <summary>The pool as it is now, when it exists.</summary>
     public IsulaThinPool? Existing { get; }

@@ -13,7 +13,6 @@ namespace IsulaKata.Storage;
 /// </summary>
 public sealed class ThinPoolRemover
 {
-    private static readonly TimeSpan LvmTimeout = TimeSpan.FromMinutes(10);
     private readonly HostContext _host;
     private readonly Lvm _lvm;
     private readonly ThinPoolReader _reader;
@@ -108,12 +107,7 @@ public sealed class ThinPoolRemover
     public void Apply(ThinPoolPlan plan)
     {
         ThinPoolPlan fresh = Plan(plan.VolumeGroup, plan.Name, plan.ConfigPath ?? IsuladConfigurator.DefaultConfigPath, plan.Force);
-        if (!fresh.Steps.Select(s => s.ToString()).SequenceEqual(plan.Steps.Select(s => s.ToString())))
-        {
-            throw new IsulaKataException("ThinPoolPlanChanged", FailureKind.InvalidOperation,
-                $"The host changed since the plan was made; nothing was removed. Planned: {string.Join("; ", plan.Steps)}. Now: {string.Join("; ", fresh.Steps)}.",
-                "Run the command again to see the new plan.", $"{plan.VolumeGroup}/{plan.Name}");
-        }
+        plan.RequireSameSteps(fresh, "nothing was removed");
         string activity = $"Removing thin pool {fresh.VolumeGroup}/{fresh.Name}";
         var done = new List<string>();
         try
@@ -128,13 +122,13 @@ public sealed class ThinPoolRemover
                     done.Add(removed is null ? $"'{step.Path}' was already gone" : $"moved '{step.Path}' to '{removed.BackupPath}'");
                     continue;
                 }
-                CommandResult result = _host.Runner.Run(step.Program!, step.Arguments, LvmTimeout);
+                CommandResult result = _host.Runner.Run(step.Program!, step.Arguments, Lvm.ChangeTimeout);
                 if (!result.Succeeded)
                 {
                     string detail = Lvm.Diagnostics(result);
                     string nl = Environment.NewLine;
                     throw new IsulaKataException("ThinPoolRemoveFailed", FailureKind.InvalidOperation,
-                        $"'{result.CommandLine}' failed with exit code {result.ExitCode}" + (detail.Length > 0 ? ":" + nl + detail : ".")
+                        result.FailureText(detail)
                         + nl + (done.Count == 0 ? "Nothing was removed." : "Already done: " + string.Join("; ", done) + "."),
                         "Read lvm's message above (a pool still open by isulad or a mounted thin volume is the usual cause), fix it, and run "
                         + "Remove-IsulaThinPool again, or finish by hand: " + string.Join("; ", fresh.Steps.Skip(i).Select(s => s.Target)) + ".",

@@ -23,7 +23,7 @@ internal static class StorageCompletion
             {
                 return Array.Empty<LvmRow>();
             }
-            var runner = new CommandRunner(_ => { }, CancellationToken.None);
+            ICommandRunner runner = HostContext.Create("/", _ => { }, CancellationToken.None).Runner;
             if (!runner.Exists(program))
             {
                 return Array.Empty<LvmRow>();
