@@ -44,6 +44,9 @@ public sealed class IsulaRuntimeConfig
     public long? MetadataSpaceUsedBytes { get; internal init; }
     public long? MetadataSpaceTotalBytes { get; internal init; }
 
+    /// <summary>The storage and runtime flags isulad's service passes on its command line (they override daemon.json).</summary>
+    public IReadOnlyList<IsuladServiceFlag> ServiceFlags { get; internal init; } = Array.Empty<IsuladServiceFlag>();
+
     public IReadOnlyList<string> Warnings { get; internal init; } = Array.Empty<string>();
 
     /// <summary>The root the target system lives in ('/' for this host).</summary>
