@@ -152,7 +152,7 @@ public static class IsuladRules
     /// <summary>True for options meant for iSulad's devicemapper driver (whether or not iSulad accepts them).</summary>
     public static bool IsDevicemapperOption(string option)
     {
-        string key = OptionKey(option);
+        string key = OptionKey(option).TrimStart();
         return key.StartsWith("dm.", StringComparison.OrdinalIgnoreCase) || key.StartsWith("devicemapper.", StringComparison.OrdinalIgnoreCase);
     }
 
