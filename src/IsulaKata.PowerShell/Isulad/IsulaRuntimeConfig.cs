@@ -12,6 +12,9 @@ public sealed class IsulaRuntimeConfig
     /// <summary>The default runtime (the "default-runtime" key), e.g. io.containerd.kata.v2.</summary>
     public string? Runtime { get; internal init; }
 
+    /// <summary>The keys of "runtimes" (runtimes declared in daemon.json besides iSulad's built-in ones).</summary>
+    public IReadOnlyList<string> DeclaredRuntimes { get; internal init; } = Array.Empty<string>();
+
     /// <summary>The configured storage driver ("storage-driver").</summary>
     public string? StorageDriver { get; internal init; }
 

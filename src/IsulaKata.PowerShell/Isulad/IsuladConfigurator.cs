@@ -320,7 +320,7 @@ public sealed class IsuladConfigurator
             }
             else if (flag.Flag == IsuladRules.StorageOptFlag)
             {
-                string? problem = driver == "devicemapper" ? IsuladRules.DevicemapperProblem(flag.Value, _installation.KeyMatching) : null;
+                string? problem = driver == "devicemapper" ? IsuladRules.DevicemapperProblem(flag.Value, MatchingFor(flag.Value)) : null;
                 string key = IsuladRules.OptionKey(flag.Value);
                 bool overrides = !IsuladRules.IsRepeatable(key) && fileOptions.Any(o => IsuladRules.OptionKey(o) == key);
                 if (problem is not null || overrides)
@@ -408,7 +408,7 @@ public sealed class IsuladConfigurator
 
     /// <summary>The key matching rule an option needs: exact when its key is spelt as iSulad's table spells it; otherwise
     /// that of the installed iSulad (looked up only then).</summary>
-    private OptionKeyMatching MatchingFor(string option)
+    public OptionKeyMatching MatchingFor(string option)
         => IsuladRules.CanonicalKey(IsuladRules.OptionKey(option)) is not null ? OptionKeyMatching.Exact : _installation.KeyMatching;
 
     /// <summary>The option's key as iSulad's table spells it (its own key when iSulad does not know it).</summary>
@@ -456,6 +456,7 @@ public sealed class IsuladConfigurator
         {
             ConfigPath = configPath,
             Runtime = document?.GetString("default-runtime"),
+            DeclaredRuntimes = document is null ? Array.Empty<string>() : DeclaredRuntimes(document),
             StorageDriver = driver,
             StorageOptions = options,
             ThinPoolDevice = ThinPoolOf(options),

@@ -39,17 +39,22 @@ public sealed class IsuladChecks : HostCheckArea
         if (config is not null && Host.Files.FileExists(ConfigPath))
         {
             yield return Runtime(config);
+            foreach (string key in IsuladRules.UnreachableRuntimeKeys(config.DeclaredRuntimes))
+            {
+                yield return Warn($"Runtime '{key}'", $"The runtime '{key}' under \"runtimes\" can never be used: iSulad lower-cases every requested runtime name and compares it exactly (strcmp), so a key with capitals never matches.",
+                    $"Rename the key to '{key.ToLowerInvariant()}' in '{ConfigPath}'.");
+            }
             yield return Driver(config);
             foreach (IsulaKataCheck check in Options(config))
             {
                 yield return check;
             }
         }
+        yield return ShimV2(config);
         foreach (IsulaKataCheck check in Flags(config))
         {
             yield return check;
         }
-        yield return ShimV2(config);
         if (!Host.IsLiveHost)
         {
             yield return SkipUnderRoot(RunningName);
@@ -203,15 +208,18 @@ public sealed class IsuladChecks : HostCheckArea
         }
     }
 
-    /// <summary>Exact matching for a key spelt as iSulad's table spells it; otherwise the installed iSulad's rule.</summary>
-    private OptionKeyMatching MatchingFor(string option)
-        => IsuladRules.CanonicalKey(IsuladRules.OptionKey(option)) is not null ? OptionKeyMatching.Exact : Configurator.Installation.KeyMatching;
+    private OptionKeyMatching MatchingFor(string option) => Configurator.MatchingFor(option);
 
-    /// <summary>The rule the doctor applied, as a sentence naming the iSulad version.</summary>
+    /// <summary>The rule the doctor applied: for names spelt as iSulad's table spells them every version agrees; for
+    /// others the installed version decides (looked up only then).</summary>
     private string Rule(string? option)
     {
+        if (option is null || IsuladRules.CanonicalKey(IsuladRules.OptionKey(option)) is not null)
+        {
+            return "iSulad's rules; option names spelt exactly as iSulad's table spells them, valid for every iSulad version";
+        }
         IsuladInstallation installation = Configurator.Installation;
-        return "iSulad's rules, " + IsuladRules.DescribeKeyMatching(installation.KeyMatching, installation.Version);
+        return "iSulad's rules; " + IsuladRules.DescribeKeyMatching(installation.KeyMatching, installation.Version);
     }
 
     /// <summary>isulad's command-line flags (ExecStart and its EnvironmentFile) that override or extend daemon.json.</summary>
