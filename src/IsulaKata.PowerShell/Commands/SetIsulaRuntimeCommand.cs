@@ -90,5 +90,7 @@ public sealed class SetIsulaRuntimeCommand : IsulaKataCmdlet
     }
 
     /// <summary>-WhatIf returns no object, even when there is nothing to change.</summary>
-    private bool IsWhatIf => MyInvocation.BoundParameters.TryGetValue("WhatIf", out object? whatIf) && ((SwitchParameter)whatIf).IsPresent;
+    private bool IsWhatIf => MyInvocation.BoundParameters.TryGetValue("WhatIf", out object? whatIf)
+        ? ((SwitchParameter)whatIf).IsPresent
+        : LanguagePrimitives.IsTrue(GetVariableValue("WhatIfPreference"));
 }

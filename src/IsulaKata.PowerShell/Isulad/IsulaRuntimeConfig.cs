@@ -4,7 +4,7 @@ using System.Collections.Generic;
 namespace IsulaKata.Isulad;
 
 /// <summary>iSulad's default runtime and storage, as configured in daemon.json and (on a live host) as running.</summary>
-public sealed class IsulaRuntimeConfig
+public sealed record IsulaRuntimeConfig
 {
     /// <summary>daemon.json as the target system sees it.</summary>
     public string ConfigPath { get; internal init; } = string.Empty;

@@ -173,28 +173,36 @@ public sealed class IsuladConfigurator
         {
             info = RestartAndVerify(plan, write, request.RestartTimeout).Info;
         }
-        return new IsulaRuntimeConfig
+        return Describe(plan.ConfigPath, plan.Runtime, plan.StorageDriver, plan.StorageOptions, info, info is null ? null : true,
+            change.Warnings.Union(plan.Warnings).ToArray()) with
         {
-            ConfigPath = plan.ConfigPath,
-            Runtime = plan.Runtime,
-            StorageDriver = plan.StorageDriver,
-            StorageOptions = plan.StorageOptions.ToArray(),
-            ThinPoolDevice = plan.ThinPoolDevice,
             Changed = write?.Changed ?? false,
             BackupPath = write?.BackupPath,
             Restarted = change.Restart,
             Verified = Agrees(info, plan),
-            DaemonRunning = info is null ? null : true,
+        };
+    }
+
+    /// <summary>The result every cmdlet returns: what the file says and what the running isulad reports.</summary>
+    private IsulaRuntimeConfig Describe(string configPath, string? runtime, string? driver, IReadOnlyList<string> options, IsulaInfo? info,
+        bool? running, IReadOnlyList<string> warnings)
+        => new()
+        {
+            ConfigPath = configPath,
+            Runtime = runtime,
+            StorageDriver = driver,
+            StorageOptions = options.ToArray(),
+            ThinPoolDevice = ThinPoolOf(options),
+            DaemonRunning = running,
             ActiveStorageDriver = info?.StorageDriver,
             ActivePoolName = info?.PoolName,
             DataSpaceUsedBytes = info?.DataSpaceUsedBytes,
             DataSpaceTotalBytes = info?.DataSpaceTotalBytes,
             MetadataSpaceUsedBytes = info?.MetadataSpaceUsedBytes,
             MetadataSpaceTotalBytes = info?.MetadataSpaceTotalBytes,
-            Warnings = change.Warnings.Union(plan.Warnings).ToArray(),
+            Warnings = warnings,
             Root = _host.Root,
         };
-    }
 
     /// <summary>True when a running isulad reports what the plan configures (the storage driver, when one is set).</summary>
     private static bool Agrees(IsulaInfo? info, IsuladConfigPlan plan)
@@ -452,24 +460,10 @@ public sealed class IsuladConfigurator
         {
             warnings.Add($"isulad runs with storage driver '{active}' but '{configPath}' says '{driver}': restart isulad (Set-IsulaRuntime -Restart).");
         }
-        return new IsulaRuntimeConfig
+        return Describe(configPath, document?.GetString("default-runtime"), driver, options, info, _host.IsLiveHost ? info is not null : null, warnings) with
         {
-            ConfigPath = configPath,
-            Runtime = document?.GetString("default-runtime"),
             DeclaredRuntimes = document is null ? Array.Empty<string>() : DeclaredRuntimes(document),
-            StorageDriver = driver,
-            StorageOptions = options,
-            ThinPoolDevice = ThinPoolOf(options),
-            DaemonRunning = _host.IsLiveHost ? info is not null : null,
-            ActiveStorageDriver = info?.StorageDriver,
-            ActivePoolName = info?.PoolName,
-            DataSpaceUsedBytes = info?.DataSpaceUsedBytes,
-            DataSpaceTotalBytes = info?.DataSpaceTotalBytes,
-            MetadataSpaceUsedBytes = info?.MetadataSpaceUsedBytes,
-            MetadataSpaceTotalBytes = info?.MetadataSpaceTotalBytes,
             ServiceFlags = flags,
-            Warnings = warnings,
-            Root = _host.Root,
         };
     }
 
