@@ -129,14 +129,17 @@ Describe 'Test-IsulaKataHost on a fake openEuler host' {
     It 'finds nothing wrong with a kata + devicemapper isulad that runs as configured, asking isulad once' {
         Invoke-Fake systemctl restart isulad
         Clear-Content -LiteralPath (Join-Path $state 'commands.log')
-        $checks = Test-IsulaKataHost -Area Isulad -IsuladConfigPath $config
-        $checks.Name | Should -Be @('daemon.json', 'Default runtime', 'Storage driver', 'Storage options', 'Service flags', 'isulad running', 'isula info agrees')
+        $all = Test-IsulaKataHost -Area Isulad -IsuladConfigPath $config
+        $all.Name | Should -Be @('daemon.json', 'Default runtime', 'Storage driver', 'Storage options', 'Shim v2 support', 'Service flags', 'isulad running', 'isula info agrees')
+        # Shim v2 support reads this machine's /usr/bin/isulad (absent, or a real one): not part of the fake host.
+        $checks = $all | Where-Object Name -NE 'Shim v2 support'
         $checks.Status | Should -Be @('Pass', 'Pass', 'Pass', 'Pass', 'Pass', 'Pass', 'Pass')
         (Get-Row $checks 'daemon.json').Detail | Should -Be "'$config' is valid JSON."
-        (Get-Row $checks 'Storage options').Detail | Should -Be 'dm.thinpooldev=/dev/mapper/isula-thinpool, dm.fs=ext4, dm.min_free_space=10%.'
+        (Get-Row $checks 'Storage options').Detail | Should -Be "dm.thinpooldev=/dev/mapper/isula-thinpool, dm.fs=ext4, dm.min_free_space=10% (checked with iSulad's rules; option names spelt exactly as iSulad's table spells them, valid for every iSulad version)."
+        (Get-Row $checks 'Service flags').Detail | Should -Be 'isulad gets no storage or runtime flag on its command line; nothing there overrides daemon.json.'
         (Get-Row $checks 'isula info agrees').Detail | Should -Be "isulad runs with devicemapper on 'isula-thinpool', as configured."
         Get-FakeCommand | Should -Be @('isula info')
-        Test-IsulaKataHost -Area Isulad -IsuladConfigPath $config -Quiet | Should -BeTrue
+        Test-IsulaKataHost -Area Isulad -IsuladConfigPath $config -Quiet | Should -Be ((Get-Row $all 'Shim v2 support').Status -ne 'Fail')
     }
 
     It 'fails when isulad was not restarted after daemon.json changed' {
@@ -207,9 +210,9 @@ Describe 'Test-IsulaKataHost -Root (a mounted system: files only)' {
         (Get-Row $checks 'Storage driver').Status | Should -Be 'Pass'
         (Get-Row $checks 'Storage options').Status | Should -Be 'Pass'
         $flags = @(Get-Row $checks 'Service flags')
-        $flags.Status | Should -Be @('Fail', 'Fail')
-        $flags[0].Detail | Should -BeLike "'/etc/sysconfig/iSulad' passes --storage-driver to isulad*"
-        $flags[1].Detail | Should -BeLike "'/etc/sysconfig/iSulad' passes --storage-opt to isulad*"
+        # --storage-driver overrides daemon.json; the overlay2 option then suits the driver isulad really runs.
+        $flags.Status | Should -Be @('Fail')
+        $flags[0].Detail | Should -Be "isulad's command line (OPTIONS in /etc/sysconfig/iSulad) passes --storage-driver overlay2, which overrides storage-driver `"devicemapper`" in daemon.json: isulad runs with overlay2. Remove the flag there."
     }
 
     It 'reports every invalid storage option, each with its reason' {
@@ -228,10 +231,10 @@ Describe 'Test-IsulaKataHost -Root (a mounted system: files only)' {
         $checks = Test-IsulaKataHost -Root $root -Area Isulad
         $checks.Name | Should -Be @('daemon.json', 'Default runtime', 'Storage driver',
             "Storage option 'overlay2.override_kernel_check=true'", "Storage option 'dm.fs=xfs'", "Storage option 'dm.min_free_space=150%'",
-            'Storage options', 'Service flags', 'isulad running', 'isula info agrees')
-        $checks.Status | Should -Be @('Pass', 'Warn', 'Pass', 'Fail', 'Fail', 'Fail', 'Fail', 'Pass', 'Skip', 'Skip')
+            'Storage options', 'Shim v2 support', 'Service flags', 'isulad running', 'isula info agrees')
+        $checks.Status | Should -Be @('Pass', 'Warn', 'Pass', 'Fail', 'Fail', 'Fail', 'Fail', 'Skip', 'Pass', 'Skip', 'Skip')
         (Get-Row $checks 'Default runtime').Detail | Should -Be 'default-runtime is runc: containers run without a VM unless started with --runtime io.containerd.kata.v2.'
-        (Get-Row $checks "Storage option 'dm.fs=xfs'").Detail | Should -Be "The storage option 'dm.fs=xfs' is not valid: iSulad's devicemapper driver supports only dm.fs=ext4. isulad does not start with it."
+        (Get-Row $checks "Storage option 'dm.fs=xfs'").Detail | Should -Be "'dm.fs=xfs' is not valid: isulad says `"Invalid filesystem: 'xfs': not supported`": only dm.fs=ext4; isulad does not start with it (checked with iSulad's rules; option names spelt exactly as iSulad's table spells them, valid for every iSulad version)."
         (Get-Row $checks 'Storage options').Detail | Should -Be 'devicemapper needs dm.thinpooldev (the thin pool), and storage-opts has none.'
     }
 
@@ -466,6 +469,67 @@ Describe 'Test-IsulaKataHost -Area Kata (kata''s configuration, read by Get-Kata
         $checks.Name | Should -Be @('Configuration')
         $checks.Status | Should -Be @('Fail')
         $checks.Detail | Should -Match ([regex]::Escape("'$Defaults'"))
+    }
+}
+
+Describe 'Test-IsulaKataHost judges iSulad as the installed iSulad would' {
+    BeforeEach {
+        $state = New-FakeHost
+        $root = New-TestRoot @{ '/etc/isulad/daemon.json' = 'daemon.kata-devicemapper.json' }
+        $daemon = Join-Path $root 'etc/isulad/daemon.json'
+    }
+    AfterEach { Remove-FakeHost }
+
+    It 'fails kata-runtime when kata 2.x is installed (it has no create/start) and only warns on kata 1.x' {
+        [System.IO.File]::WriteAllText($daemon, (Get-Content -Raw $daemon).Replace('"io.containerd.kata.v2"', '"kata-runtime"'))
+        New-RootFile $root '/usr/bin/containerd-shim-kata-v2' "#!/bin/sh`n" -Mode 755
+        $row = Get-Row (Test-IsulaKataHost -Root $root -Area Isulad) 'Default runtime'
+        $row.Status | Should -Be 'Fail'
+        $row.Detail | Should -Be 'default-runtime is kata-runtime, but kata 2.x is installed, whose kata-runtime has no create or start command: every container fails to start.'
+        $row.Remedy | Should -Be 'Set-IsulaRuntime   (sets io.containerd.kata.v2)'
+        New-RootFile $root '/usr/libexec/kata-containers/kata-shim' "#!/bin/sh`n" -Mode 755
+        $row = Get-Row (Test-IsulaKataHost -Root $root -Area Isulad) 'Default runtime'
+        $row.Status | Should -Be 'Warn'
+        $row.Detail | Should -BeLike 'default-runtime is kata-runtime: kata 1.x starts VMs with it*'
+    }
+
+    It 'fails shim v2 support when isulad lacks it and daemon.json asks for io.containerd.kata.v2' {
+        New-RootFile $root '/usr/bin/isulad' "ELF liblcr.so"
+        $row = Get-Row (Test-IsulaKataHost -Root $root -Area Isulad) 'Shim v2 support'
+        $row.Status | Should -Be 'Fail'
+        $row.Detail | Should -BeLike "iSulad cannot run shim v2 runtimes (io.containerd.kata.v2): '/usr/bin/isulad' was built without shim v2 support*; libshim_v2.so (package lib-shim-v2) is in none of*"
+        New-RootFile $root '/usr/bin/isulad' "ELF libshim_v2.so"
+        New-RootFile $root '/usr/lib64/libshim_v2.so.0' 'lib'
+        $row = Get-Row (Test-IsulaKataHost -Root $root -Area Isulad) 'Shim v2 support'
+        $row.Status | Should -Be 'Pass'
+    }
+
+    It 'names the rule it applied to an option name iSulad <Version> reads <How>' -TestCases @(
+        @{ Version = '2.0.14'; How = 'without case'; Status = 'Pass' }
+        @{ Version = '2.1.5'; How = 'exactly'; Status = 'Fail' }
+    ) {
+        Set-FakeState rpm-installed "iSulad $Version-1.oe1"
+        $config = Join-Path $TestDrive "rule-$Version.json"
+        Set-Content $config '{ "storage-driver": "devicemapper", "storage-opts": ["dm.thinpooldev=/dev/mapper/isula-thinpool", "DM.fs=ext4"] }'
+        $checks = Test-IsulaKataHost -Area Isulad -IsuladConfigPath $config
+        if ($Status -eq 'Fail') {
+            $row = Get-Row $checks "Storage option 'DM.fs=ext4'"
+            $row.Status | Should -Be 'Fail'
+            $row.Detail | Should -BeLike "*unknown option: 'DM.fs'*(checked with iSulad's rules; option names compared case-sensitively, as iSulad 2.1.5-1.oe1 does)."
+        }
+        else {
+            Get-Row $checks "Storage option 'DM.fs=ext4'" | Should -BeNullOrEmpty
+            (Get-Row $checks 'Storage options').Status | Should -Be 'Pass'
+        }
+    }
+
+    It 'warns about a runtime key with capitals that iSulad can never match' {
+        [System.IO.File]::WriteAllText($daemon, (Get-Content -Raw $daemon).Replace('"default-runtime"', "`"runtimes`": { `"Kata`": {} },`n    `"default-runtime`""))
+        $row = Get-Row (Test-IsulaKataHost -Root $root -Area Isulad) "Runtime 'Kata'"
+        $row.Status | Should -Be 'Warn'
+        $row.Detail | Should -BeLike '*a key with capitals never matches.'
+        $row.Remedy | Should -Be "Rename the key to 'kata' in '/etc/isulad/daemon.json'."
+        (Get-IsulaRuntime -Root $root -WarningAction SilentlyContinue).Warnings | Should -Contain "The runtime 'Kata' under `"runtimes`" in '/etc/isulad/daemon.json' can never be used: iSulad lower-cases every requested runtime name and compares it exactly, so a key with capitals never matches. Rename it to 'kata'."
     }
 }
 

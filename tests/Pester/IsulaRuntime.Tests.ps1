@@ -224,9 +224,11 @@ Describe 'Set-IsulaRuntime -WhatIf' {
             New-Item -ItemType Directory $dir -Force | Out-Null
             Copy-Item (Join-Path $Fixtures 'daemon.shipped.json') "$dir/daemon.json"
             $hash = Get-Sha256 "$dir/daemon.json"
-            $result = Set-IsulaRuntime -ConfigPath "$dir/daemon.json" -ThinPoolDevice $Pool -Restart -WhatIf -WarningAction SilentlyContinue
-            $result.Changed | Should -BeFalse
-            $result.Restarted | Should -BeFalse
+            # -WhatIf returns no object (the module's convention): it announces each change instead.
+            $result = Set-IsulaRuntime -ConfigPath "$dir/daemon.json" -ThinPoolDevice $Pool -Restart -WhatIf -WarningAction SilentlyContinue -InformationVariable plan
+            $result | Should -BeNullOrEmpty
+            $plan.MessageData.Target | Should -Be @("$dir/daemon.json", 'isulad')
+            $plan.MessageData[1].Action | Should -Be 'Restart the service (systemctl daemon-reload; systemctl restart isulad)'
             Get-Sha256 "$dir/daemon.json" | Should -Be $hash
             @(Get-ChildItem $dir).Name | Should -Be @('daemon.json')
             Get-FakeCommand | Should -BeNullOrEmpty
@@ -361,14 +363,68 @@ Describe 'The file writer' {
     }
 }
 
-Describe 'Set-IsulaRuntime warnings' {
-    It 'warns when /etc/sysconfig/iSulad passes storage flags' {
+Describe 'Set-IsulaRuntime warnings about the service''s flags' {
+    BeforeEach {
         $root = New-TestRoot @{ '/etc/isulad/daemon.json' = 'daemon.shipped.json' }
         New-Item -ItemType Directory (Join-Path $root 'etc/sysconfig') | Out-Null
-        Set-Content (Join-Path $root 'etc/sysconfig/iSulad') "# options for isulad`nOPTIONS='--storage-driver=overlay2 --storage-opt overlay2.override_kernel_check=true'"
+        $sysconfig = Join-Path $root 'etc/sysconfig/iSulad'
+    }
+
+    It 'warns, before writing, that --storage-driver in /etc/sysconfig/iSulad overrides daemon.json' {
+        Set-Content $sysconfig "# options for isulad`nOPTIONS='--storage-driver=overlay2 --storage-opt overlay2.override_kernel_check=true'"
+        $null = Set-IsulaRuntime -Root $root -ThinPoolDevice $Pool -WhatIf -WarningVariable planned -WarningAction SilentlyContinue
+        $expected = "isulad's command line (OPTIONS in /etc/sysconfig/iSulad) passes --storage-driver overlay2, which overrides storage-driver `"devicemapper`" in daemon.json: isulad runs with overlay2. Remove the flag there."
+        $planned.Message | Should -Contain $expected
         $result = Set-IsulaRuntime -Root $root -ThinPoolDevice $Pool -WarningAction SilentlyContinue
-        $result.Warnings | Where-Object { $_ -like "'/etc/sysconfig/iSulad' passes --storage-driver*" } | Should -HaveCount 1
-        $result.Warnings | Where-Object { $_ -like "'/etc/sysconfig/iSulad' passes --storage-opt to*" } | Should -HaveCount 1
+        $result.Warnings | Should -Contain $expected
+    }
+
+    It 'reads -s <Form> as --storage-opt and warns that isulad refuses the value' -TestCases @(
+        @{ Form = 'separate'; Options = '-s dm.fs=xfs' }
+        @{ Form = 'joined'; Options = '-sdm.fs=xfs' }
+        @{ Form = 'long'; Options = '--storage-opt dm.fs=xfs' }
+        @{ Form = 'long with ='; Options = '--storage-opt=dm.fs=xfs' }
+    ) {
+        Set-Content $sysconfig "OPTIONS='$Options'"
+        $result = Set-IsulaRuntime -Root $root -ThinPoolDevice $Pool -WarningAction SilentlyContinue
+        $result.Warnings | Should -Contain ("isulad's command line (OPTIONS in /etc/sysconfig/iSulad) passes --storage-opt dm.fs=xfs, which iSulad adds after storage-opts of daemon.json " +
+            "and refuses: isulad says `"Invalid filesystem: 'xfs': not supported`": only dm.fs=ext4; isulad does not start. Remove the flag there.")
+    }
+
+    It 'warns that a dm.thinpooldev flag replaces the file''s pool' {
+        Set-Content $sysconfig "OPTIONS=`"-s dm.thinpooldev=/dev/mapper/other`""
+        $result = Set-IsulaRuntime -Root $root -ThinPoolDevice $Pool -WarningAction SilentlyContinue
+        $result.Warnings | Where-Object { $_ -like '*passes --storage-opt dm.thinpooldev=/dev/mapper/other*replaces the file''s dm.thinpooldev*' } | Should -HaveCount 1
+    }
+
+    It 'warns that --default-runtime overrides the runtime it writes' {
+        Set-Content $sysconfig "OPTIONS='--default-runtime runc'"
+        $result = Set-IsulaRuntime -Root $root -WarningAction SilentlyContinue
+        $result.Warnings | Should -Contain "isulad's command line (OPTIONS in /etc/sysconfig/iSulad) passes --default-runtime runc, which overrides default-runtime `"io.containerd.kata.v2`" in daemon.json: containers start with runc. Remove the flag there."
+    }
+
+    It 'reads the unit''s ExecStart, its EnvironmentFile and drop-ins (the last ExecStart wins)' {
+        $unit = Join-Path $root 'usr/lib/systemd/system/isulad.service'
+        New-Item -ItemType Directory (Split-Path $unit) -Force | Out-Null
+        Set-Content $unit "[Service]`nEnvironmentFile=-/etc/sysconfig/iSulad`nExecStart=/usr/bin/isulad `$OPTIONS"
+        Set-Content $sysconfig "OPTIONS='--storage-driver overlay2'`nOTHER='--default-runtime runc'"
+        $result = Set-IsulaRuntime -Root $root -ThinPoolDevice $Pool -WarningAction SilentlyContinue
+        $result.Warnings -like "isulad's command line (OPTIONS in /etc/sysconfig/iSulad) passes --storage-driver overlay2, *" | Should -HaveCount 1
+        $result.Warnings -like '*--default-runtime*' | Should -BeNullOrEmpty
+
+        $dropIn = Join-Path $root 'etc/systemd/system/isulad.service.d/override.conf'
+        New-Item -ItemType Directory (Split-Path $dropIn) -Force | Out-Null
+        Set-Content $dropIn "[Service]`nExecStart=`nExecStart=/usr/bin/isulad \`n    --default-runtime lcr"
+        $again = Get-IsulaRuntime -Root $root -WarningAction SilentlyContinue
+        $again.ServiceFlags.Flag | Should -Be @('--default-runtime')
+        $again.ServiceFlags.Source | Should -Be @('ExecStart in /etc/systemd/system/isulad.service.d/override.conf')
+        $again.Warnings | Should -Contain "isulad's command line (ExecStart in /etc/systemd/system/isulad.service.d/override.conf) passes --default-runtime lcr, which overrides default-runtime `"io.containerd.kata.v2`" in daemon.json: containers start with lcr. Remove the flag there."
+    }
+
+    It 'says nothing when the flags agree with daemon.json' {
+        Set-Content $sysconfig "OPTIONS='--storage-driver devicemapper -s dm.mountopt=nodiscard'"
+        $result = Set-IsulaRuntime -Root $root -ThinPoolDevice $Pool -WarningAction SilentlyContinue
+        $result.Warnings -like '*command line*' | Should -BeNullOrEmpty
     }
 }
 
@@ -379,6 +435,23 @@ Describe 'Pipeline binding' {
         $result.Runtime | Should -Be 'runc'
         $result.ThinPoolDevice | Should -Be '/dev/mapper/vg-pool'
         $result.PSObject.TypeNames[0] | Should -Be 'IsulaKata.Isulad.IsulaRuntimeConfig'
+    }
+
+    It 'does not read kata''s configuration.toml as daemon.json (Get-KataHypervisor | Get-IsulaRuntime)' {
+        $root = New-TestRoot @{ '/etc/isulad/daemon.json' = 'daemon.kata-devicemapper.json'; '/usr/share/defaults/kata-containers/configuration.toml' = 'Kata/kata1-qemu.toml' }
+        $kata = Get-KataHypervisor -Root $root -WarningAction SilentlyContinue
+        $kata.ConfigPath | Should -BeLike '*.toml'
+        $result = $kata | Get-IsulaRuntime -WarningAction SilentlyContinue
+        $result.ConfigPath | Should -Be '/etc/isulad/daemon.json'
+        $result.Root | Should -Be $root
+        $result.Runtime | Should -Be 'io.containerd.kata.v2'
+    }
+
+    It 'reads a Get-IsulaRuntime result again from the pipeline' {
+        $root = New-TestRoot @{ '/opt/d.json' = 'daemon.kata-devicemapper.json' }
+        $again = Get-IsulaRuntime -Root $root -ConfigPath /opt/d.json | Get-IsulaRuntime
+        $again.ConfigPath | Should -Be '/opt/d.json'
+        $again.StorageDriver | Should -Be 'devicemapper'
     }
 }
 

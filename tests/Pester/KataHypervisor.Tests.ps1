@@ -593,9 +593,11 @@ Describe 'Get-KataHypervisor' {
 
 Describe 'Pipeline binding' {
     It 'Set-IsulaRuntime | Set-KataHypervisor passes Runtime and Root, and does not take daemon.json for the kata file' {
-        $root = New-TestRoot @{ '/etc/isulad/daemon.json' = 'daemon.shipped.json'; $Defaults = 'Kata/kata1-qemu.toml' }
+        # daemon.json already names the kata runtime, so Set-IsulaRuntime returns its object without changing the file
+        # (-WhatIf returns no object: the module's convention).
+        $root = New-TestRoot @{ '/etc/isulad/daemon.json' = 'daemon.kata-devicemapper.json'; $Defaults = 'Kata/kata1-qemu.toml' }
         $daemon = Get-Sha256 (Join-Path $root 'etc/isulad/daemon.json')
-        $result = Set-IsulaRuntime -Root $root -WhatIf | Set-KataHypervisor -Hypervisor StratoVirt -WarningAction SilentlyContinue
+        $result = Set-IsulaRuntime -Root $root | Set-KataHypervisor -Hypervisor StratoVirt -WarningAction SilentlyContinue
         $result.Runtime | Should -Be 'io.containerd.kata.v2'
         $result.Root | Should -Be $root
         $result.ConfigPath | Should -Be $Defaults

@@ -123,8 +123,11 @@ Describe 'Test-SecureContainer on a working host (fake isula with stand-in VM pr
     }
 
     It 'starts -Count containers side by side, measures each, then removes them all' {
-        $results = @(Test-SecureContainer -Count 3)
-        $results.Count | Should -Be 3
+        $all = @(Test-SecureContainer -Count 3)
+        $all.Count | Should -Be 4
+        $all[3] | Should -BeOfType ([IsulaKata.Proof.SecureContainerSummary])
+        $results = @($all[0..2])
+        $results | ForEach-Object { $_ | Should -BeOfType ([IsulaKata.Proof.SecureContainerTest]) }
         $results.Passed | Should -Be @($true, $true, $true)
         @($results.ContainerId | Select-Object -Unique).Count | Should -Be 3
         @($results.HypervisorProcessId | Select-Object -Unique).Count | Should -Be 3
@@ -158,6 +161,112 @@ Describe 'Test-SecureContainer on a working host (fake isula with stand-in VM pr
     }
 }
 
+Describe 'Test-SecureContainer measures the whole sandbox' {
+    BeforeEach {
+        $state = New-FakeHost
+        Start-FakeIsulad
+    }
+    AfterEach {
+        Stop-StandIn
+        Remove-FakeHost
+    }
+
+    It 'counts the <Helper> helper with the VM and the shim, each named' -TestCases @(
+        @{ Helper = 'virtiofsd'; Hypervisor = 'qemu-system-x86_64'; VmName = 'qemu-system-x86_64'; Expected = 'Qemu' }
+        @{ Helper = 'vhost_user_fs'; Hypervisor = 'stratovirt'; VmName = 'stratovirt'; Expected = 'StratoVirt' }
+    ) {
+        Set-FakeState hypervisor $Hypervisor
+        Set-FakeState virtiofs $Helper
+        $result = Test-SecureContainer -Hypervisor $Expected
+        $result.Passed | Should -BeTrue
+        $standIns = Get-StandIn
+        $result.SandboxProcesses.Role | Should -Be @('VM', 'Shim', 'Helper')
+        $result.SandboxProcesses.Name | Should -Be @($VmName, 'containerd-shim-kata-v2', $Helper)
+        $result.SandboxProcesses.ProcessId | Should -Be @(($standIns | Where-Object Role -EQ vm).ProcessId, ($standIns | Where-Object Role -EQ shim).ProcessId, ($standIns | Where-Object Role -EQ helper).ProcessId)
+        $result.SandboxProcesses | ForEach-Object { $_.MemoryBytes | Should -BeGreaterThan 100KB }
+        $result.MemoryOverheadBytes | Should -Be ($result.SandboxProcesses.MemoryBytes | Measure-Object -Sum).Sum
+        $standIns | ForEach-Object { Test-ProcessGone $_.ProcessId | Should -BeTrue }
+    }
+
+    It 'reports runtime-rs''s Dragonball VM as the shim''s own (no separate VM process)' -Skip:$KataConfigured {
+        Set-FakeState hypervisor dragonball
+        $result = Test-SecureContainer
+        $result.Passed | Should -BeTrue
+        $result.Hypervisor | Should -Be 'Dragonball'
+        $result.VmInShim | Should -BeTrue
+        $result.HypervisorProcessId | Should -Be $result.ShimProcessId
+        $result.VcpuThreads | Should -Be @('db_vcpu0')
+        $result.SandboxProcesses.Role | Should -Be @('VM+Shim')
+        $result.SandboxProcesses.Name | Should -Be @('containerd-shim-kata-v2')
+        $result.MemoryOverheadBytes | Should -Be $result.SandboxProcesses[0].MemoryBytes
+    }
+
+    It 'fails a Dragonball VM when -Hypervisor asks for another' {
+        Set-FakeState hypervisor dragonball
+        $result = Test-SecureContainer -Hypervisor StratoVirt
+        $result.Passed | Should -BeFalse
+        $result.Failures.Check | Should -Be @('HypervisorProcess')
+        $result.Failures[0].Reason | Should -BeLike "The container runs in a VM inside the shim (process $($result.ShimProcessId), vCPU threads db_vcpu0: runtime-rs with Dragonball), not in StratoVirt."
+    }
+
+    It 'adds a summary to -Count: start time and memory as min, median and p95' {
+        $all = @(Test-SecureContainer -Count 4)
+        $results = @($all | Where-Object { $_ -is [IsulaKata.Proof.SecureContainerTest] })
+        $summary = @($all | Where-Object { $_ -is [IsulaKata.Proof.SecureContainerSummary] })
+        $summary.Count | Should -Be 1
+        $all[-1] | Should -Be $summary[0]
+        $summary = $summary[0]
+        $summary.Count | Should -Be 4
+        $summary.Passed | Should -Be 4
+        $summary.Hypervisor | Should -Be 'StratoVirt'
+        $summary.Image | Should -Be 'busybox'
+        $summary.Runtime | Should -Be $Kata
+        $starts = @($results.StartMilliseconds | Sort-Object)
+        $memory = @($results.MemoryOverheadBytes | Sort-Object)
+        $summary.StartMillisecondsMin | Should -Be $starts[0]
+        $summary.StartMillisecondsMedian | Should -Be (($starts[1] + $starts[2]) / 2)
+        $summary.StartMillisecondsP95 | Should -Be $starts[3]
+        $summary.MemoryOverheadBytesMin | Should -Be $memory[0]
+        $summary.MemoryOverheadBytesMedian | Should -Be (($memory[1] + $memory[2]) / 2)
+        $summary.MemoryOverheadBytesP95 | Should -Be $memory[3]
+        (Test-SecureContainer | Where-Object { $_ -is [IsulaKata.Proof.SecureContainerSummary] }) | Should -BeNullOrEmpty
+    }
+
+    It 'refuses an -Image that is no image reference' -TestCases @(@{ Image = '-rf' }, @{ Image = 'busy box' }) {
+        { Test-SecureContainer -Image $Image } | Should -Throw -ErrorId 'ParameterArgumentValidationError,IsulaKata.Commands.TestSecureContainerCommand'
+        Get-FakeCommand | Should -BeNullOrEmpty
+    }
+}
+
+Describe 'Test-SecureContainer recognises iSulad''s own error texts' {
+    BeforeEach {
+        $state = New-FakeHost
+        Start-FakeIsulad
+    }
+    AfterEach {
+        Stop-StandIn
+        Remove-FakeHost
+    }
+
+    It 'advises on <Name>' -TestCases @(
+        @{ Name = 'the missing shim'; Mode = 'run-fails'; Text = 'Start container error: runtime error: 2a2b: create shim: exec containerd-shim-kata-v2 failed: No such file or directory'; Fix = "iSulad could not run containerd-shim-kata-v2: it is not on isulad's PATH*Install kata-containers*" }
+        @{ Name = 'an image pull failure'; Mode = 'create-fails'; Text = "Unable to find image 'busybox' locally`nFailed to pull image busybox with error: registry-1.docker.io: connection timed out"; Fix = "The image 'busybox' is not on this host and could not be pulled*overlay2 to devicemapper*isula load -i*-Image*" }
+        @{ Name = 'isulad going away'; Mode = 'create-fails'; Text = 'Can not connect with server.Is the iSulad daemon running on the host?'; Fix = "isulad stopped answering during the test (isula says 'Can not connect with server')*" }
+    ) {
+        Set-FakeState $Mode $Text
+        $result = Test-SecureContainer
+        $result.Passed | Should -BeFalse
+        $result.Failures[0].Check | Should -Be 'Run'
+        $result.Failures[0].Fix | Should -BeLike $Fix
+    }
+
+    It 'advises on Invalid runtime name, as the fake isulad answers for an unknown runtime' {
+        $result = Test-SecureContainer -Runtime Kata-Unknown
+        $result.Failures[0].Reason | Should -BeLike '*Invalid runtime name (kata-unknown).*'
+        $result.Failures[0].Fix | Should -BeLike "iSulad does not know the runtime 'kata-unknown' (it lower-cases the name and matches it exactly)*lib-shim-v2*lower case under `"runtimes`"*"
+    }
+}
+
 Describe 'Test-SecureContainer when a check fails: a result, and everything removed' {
     BeforeEach {
         $state = New-FakeHost
@@ -186,7 +295,7 @@ Describe 'Test-SecureContainer when a check fails: a result, and everything remo
         $result = Test-SecureContainer
         $result.Passed | Should -BeFalse
         $result.Failures.Check | Should -Be @('HypervisorProcess')
-        $result.Failures[0].Reason | Should -Be "No stratovirt or qemu* process carries the container id $($result.ContainerId): the container does not run in a VM."
+        $result.Failures[0].Reason | Should -Be "No stratovirt or qemu* process carries the container id $($result.ContainerId), and its shim runs no vCPU thread: the container does not run in a VM."
         $result.Failures[0].Fix | Should -Match 'Test-IsulaKataHost'
         $result.HypervisorProcessId | Should -BeNullOrEmpty
         $result.MemoryOverheadBytes | Should -BeNullOrEmpty

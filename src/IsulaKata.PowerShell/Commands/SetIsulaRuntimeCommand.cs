@@ -61,8 +61,7 @@ public sealed class SetIsulaRuntimeCommand : IsulaKataCmdlet
     {
         try
         {
-            HostContext host = CreateContext(Root);
-            var configurator = new IsuladConfigurator(host);
+            var configurator = new IsuladConfigurator(CreateContext(Root));
             var request = new IsuladRuntimeRequest
             {
                 ConfigPath = ConfigPath,
@@ -71,44 +70,18 @@ public sealed class SetIsulaRuntimeCommand : IsulaKataCmdlet
                 MinFreeSpace = MinFreeSpace,
                 BaseSize = BaseSize,
                 StorageOptions = StorageOption,
+                Restart = Restart,
+                RestartTimeout = TimeSpan.FromSeconds(TimeoutSeconds),
             };
-
-            IsuladConfigPlan plan = configurator.Plan(request);
-            FileUpdateResult? write = null;
-            if (plan.Changed)
+            IsuladChange change = configurator.PlanChange(request);
+            WriteWarnings(change.Warnings);
+            if (!ShouldProcessChanges(change.Steps.Select(s => (s.Target, s.Action, (string?)null))) || IsWhatIf)
             {
-                string action = plan.Creates ? "Create with " : "Update: ";
-                string changes = plan.Changes.Count > 0 ? string.Join("; ", plan.Changes) : "repair the JSON";
-                if (!ShouldProcessChange(ConfigPath, action + changes))
-                {
-                    WriteObject(Result(plan, null, false, false, null, host));
-                    return;
-                }
-                (plan, write) = configurator.Apply(request);
+                return;
             }
-            WriteWarnings(plan.Warnings);
-
-            bool restarted = false;
-            IsulaInfo? info = null;
-            if (Restart && !host.IsLiveHost)
-            {
-                WriteWarning($"-Restart is ignored under -Root '{host.Root}': isulad runs on this host, not in the root.");
-            }
-            else if (Restart)
-            {
-                info = write is { Changed: true } ? null : configurator.TryInfo();
-                bool agrees = info is not null && (plan.StorageDriver is null || info.StorageDriver == plan.StorageDriver);
-                if (agrees)
-                {
-                    WriteVerbose("isulad already runs with this configuration; no restart needed.");
-                }
-                else if (ShouldProcessChange("isulad", "Restart the service (systemctl restart isulad)"))
-                {
-                    info = configurator.RestartAndVerify(plan, write, TimeSpan.FromSeconds(TimeoutSeconds)).Info;
-                    restarted = true;
-                }
-            }
-            WriteObject(Result(plan, write, restarted, info is not null && (plan.StorageDriver is null || info.StorageDriver == plan.StorageDriver), info, host));
+            IsulaRuntimeConfig result = configurator.Apply(request, change);
+            WriteWarnings(result.Warnings.Except(change.Warnings));
+            WriteObject(result);
         }
         catch (IsulaKataException error)
         {
@@ -116,26 +89,8 @@ public sealed class SetIsulaRuntimeCommand : IsulaKataCmdlet
         }
     }
 
-    private static IsulaRuntimeConfig Result(IsuladConfigPlan plan, FileUpdateResult? write, bool restarted, bool verified, IsulaInfo? info, HostContext host)
-        => new()
-        {
-            ConfigPath = plan.ConfigPath,
-            Runtime = plan.Runtime,
-            StorageDriver = plan.StorageDriver,
-            StorageOptions = plan.StorageOptions.ToArray(),
-            ThinPoolDevice = plan.ThinPoolDevice,
-            Changed = write?.Changed ?? false,
-            BackupPath = write?.BackupPath,
-            Restarted = restarted,
-            Verified = verified,
-            DaemonRunning = info is null ? null : true,
-            ActiveStorageDriver = info?.StorageDriver,
-            ActivePoolName = info?.PoolName,
-            DataSpaceUsedBytes = info?.DataSpaceUsedBytes,
-            DataSpaceTotalBytes = info?.DataSpaceTotalBytes,
-            MetadataSpaceUsedBytes = info?.MetadataSpaceUsedBytes,
-            MetadataSpaceTotalBytes = info?.MetadataSpaceTotalBytes,
-            Warnings = plan.Warnings.ToArray(),
-            Root = host.Root,
-        };
+    /// <summary>-WhatIf returns no object, even when there is nothing to change.</summary>
+    private bool IsWhatIf => MyInvocation.BoundParameters.TryGetValue("WhatIf", out object? whatIf)
+        ? ((SwitchParameter)whatIf).IsPresent
+        : LanguagePrimitives.IsTrue(GetVariableValue("WhatIfPreference"));
 }

@@ -174,11 +174,15 @@ public sealed class DaemonJsonDocument
             _openBrace = charAt[bom + (int)reader.TokenStartIndex];
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                string name = reader.GetString()!;
                 int nameStart = charAt[bom + (int)reader.TokenStartIndex];
+                string name = DecodeString(ref reader, nameStart);
+                if (members.FirstOrDefault(m => m.Name == name) is Member first)
+                {
+                    throw DuplicateKey(name, first.NameStart, nameStart);
+                }
                 reader.Read();
                 int valueStart = charAt[bom + (int)reader.TokenStartIndex];
-                reader.Skip();
+                SkipValidated(ref reader, charAt, bom);
                 int valueEnd = charAt[bom + (int)reader.BytesConsumed];
                 members.Add(new Member(name, nameStart, valueStart, valueEnd));
             }
@@ -198,6 +202,48 @@ public sealed class DaemonJsonDocument
         _members = members;
     }
 
+    /// <summary>Skips one value like <see cref="Utf8JsonReader.Skip"/>, decoding every string on the way, so a string
+    /// .NET cannot turn into text (a lone surrogate escape such as \ud800) is refused here, not later.</summary>
+    private void SkipValidated(ref Utf8JsonReader reader, int[] charAt, int bom)
+    {
+        if (reader.TokenType is not (JsonTokenType.StartObject or JsonTokenType.StartArray))
+        {
+            if (reader.TokenType == JsonTokenType.String)
+            {
+                DecodeString(ref reader, charAt[bom + (int)reader.TokenStartIndex]);
+            }
+            return;
+        }
+        int depth = reader.CurrentDepth;
+        while (reader.Read() && reader.CurrentDepth > depth)
+        {
+            if (reader.TokenType is JsonTokenType.String or JsonTokenType.PropertyName)
+            {
+                DecodeString(ref reader, charAt[bom + (int)reader.TokenStartIndex]);
+            }
+        }
+    }
+
+    private string DecodeString(ref Utf8JsonReader reader, int at)
+    {
+        try
+        {
+            return reader.GetString()!;
+        }
+        catch (InvalidOperationException error)
+        {
+            (int line, int column) = LineAndColumn(at);
+            throw new IsulaKataException("DaemonJsonInvalid", FailureKind.InvalidData,
+                $"'{_path}' holds a string at line {line}, column {column} that is not valid Unicode (a lone surrogate escape such as \\ud800): iSulad and this module cannot read it as text.",
+                $"Fix the string at line {line} in '{_path}' (or restore it from a backup); the file was not changed.", _path, error);
+        }
+    }
+
+    private IsulaKataException DuplicateKey(string name, int first, int second)
+        => new("DaemonJsonDuplicateKey", FailureKind.InvalidData,
+            $"'{_path}' sets \"{name}\" twice (line {LineAndColumn(first).Line} and line {LineAndColumn(second).Line}): JSON readers disagree on which one wins, so it is not edited.",
+            $"Remove one of the two \"{name}\" entries in '{_path}'; the file was not changed.", _path);
+
     private IsulaKataException NotAnObject(string found)
         => new("DaemonJsonNotObject", FailureKind.InvalidData,
             $"'{_path}' holds {found} at the top level, but iSulad expects a JSON object ({{ ... }}).",
@@ -209,69 +255,105 @@ public sealed class DaemonJsonDocument
         return (cut > 0 ? message.Substring(0, cut) : message).Trim();
     }
 
-    /// <summary>Removes every comma that stands right before a closing brace or bracket, as iSulad's parser
-    /// would reject them, and records where each was.</summary>
+    /// <summary>Removes every comma that stands right before a closing brace or bracket (iSulad's parser rejects
+    /// them), and records where each was. A real tokenizer: strings (with their escapes) and comments are copied as
+    /// they are, so only a comma between values can ever be removed.</summary>
     private void RemoveTrailingCommas()
     {
         var builder = new StringBuilder(_text.Length);
-        bool inString = false;
-        int line = 1, column = 0;
-        for (int i = 0; i < _text.Length; i++)
+        int i = 0;
+        while (i < _text.Length)
         {
-            char c = _text[i];
-            column++;
-            if (c == '\n')
+            int token = SkipToken(i);
+            if (token > i)
             {
-                line++;
-                column = 0;
-            }
-            if (inString)
-            {
-                if (c == '\\' && i + 1 < _text.Length)
-                {
-                    builder.Append(c).Append(_text[++i]);
-                    column++;
-                    continue;
-                }
-                inString = c != '"';
-            }
-            else if (c == '"')
-            {
-                inString = true;
-            }
-            else if (c == ',' && NextSignificant(i + 1) is '}' or ']')
-            {
-                _repairs.Add($"removed a trailing comma at line {line}, column {column}");
+                builder.Append(_text, i, token - i);
+                i = token;
                 continue;
             }
-            builder.Append(c);
+            char c = _text[i];
+            if (c == ',' && NextSignificant(i + 1) is '}' or ']')
+            {
+                (int line, int column) = LineAndColumn(i);
+                _repairs.Add($"removed a trailing comma at line {line}, column {column}");
+            }
+            else
+            {
+                builder.Append(c);
+            }
+            i++;
         }
         _text = builder.ToString();
     }
 
+    /// <summary>The end of the string or comment starting at <paramref name="start"/>, or <paramref name="start"/>
+    /// itself when none starts there. An unterminated one runs to the end of the text (the parser then reports it).</summary>
+    private int SkipToken(int start)
+    {
+        char c = _text[start];
+        if (c == '"')
+        {
+            for (int i = start + 1; i < _text.Length; i++)
+            {
+                if (_text[i] == '\\')
+                {
+                    i++;
+                }
+                else if (_text[i] == '"')
+                {
+                    return i + 1;
+                }
+            }
+            return _text.Length;
+        }
+        if (c == '/' && start + 1 < _text.Length && _text[start + 1] == '/')
+        {
+            int end = _text.IndexOf('\n', start);
+            return end < 0 ? _text.Length : end;
+        }
+        if (c == '/' && start + 1 < _text.Length && _text[start + 1] == '*')
+        {
+            int end = _text.IndexOf("*/", start + 2, StringComparison.Ordinal);
+            return end < 0 ? _text.Length : end + 2;
+        }
+        return start;
+    }
+
+    /// <summary>The first character after <paramref name="from"/> that is neither white space nor part of a comment.</summary>
     private char NextSignificant(int from)
     {
-        for (int i = from; i < _text.Length; i++)
+        int i = from;
+        while (i < _text.Length)
         {
-            char c = _text[i];
-            if (char.IsWhiteSpace(c))
+            if (_text[i] is '/' && SkipToken(i) is int end && end > i)
             {
-                continue;
+                i = end;
             }
-            if (c == '/' && i + 1 < _text.Length && _text[i + 1] == '/')
+            else if (char.IsWhiteSpace(_text[i]))
             {
-                i = _text.IndexOf('\n', i) is int end and >= 0 ? end : _text.Length;
-                continue;
+                i++;
             }
-            if (c == '/' && i + 1 < _text.Length && _text[i + 1] == '*')
+            else
             {
-                int end = _text.IndexOf("*/", i + 2, StringComparison.Ordinal);
-                i = end < 0 ? _text.Length : end + 1;
-                continue;
+                return _text[i];
             }
-            return c;
         }
         return '\0';
+    }
+
+    /// <summary>1-based line and column of a character of the text.</summary>
+    private (int Line, int Column) LineAndColumn(int index)
+    {
+        int line = 1, lineStart = 0;
+        for (int i = 0; i < index; i++)
+        {
+            if (_text[i] == '\n')
+            {
+                line++;
+                lineStart = i + 1;
+            }
+        }
+        return (line, index - lineStart + 1);
     }
 
     private static int[] ByteToCharMap(string text, int byteCount)

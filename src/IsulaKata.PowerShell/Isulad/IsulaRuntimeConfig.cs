@@ -4,13 +4,16 @@ using System.Collections.Generic;
 namespace IsulaKata.Isulad;
 
 /// <summary>iSulad's default runtime and storage, as configured in daemon.json and (on a live host) as running.</summary>
-public sealed class IsulaRuntimeConfig
+public sealed record IsulaRuntimeConfig
 {
     /// <summary>daemon.json as the target system sees it.</summary>
     public string ConfigPath { get; internal init; } = string.Empty;
 
     /// <summary>The default runtime (the "default-runtime" key), e.g. io.containerd.kata.v2.</summary>
     public string? Runtime { get; internal init; }
+
+    /// <summary>The keys of "runtimes" (runtimes declared in daemon.json besides iSulad's built-in ones).</summary>
+    public IReadOnlyList<string> DeclaredRuntimes { get; internal init; } = Array.Empty<string>();
 
     /// <summary>The configured storage driver ("storage-driver").</summary>
     public string? StorageDriver { get; internal init; }
@@ -43,6 +46,9 @@ public sealed class IsulaRuntimeConfig
     public long? DataSpaceTotalBytes { get; internal init; }
     public long? MetadataSpaceUsedBytes { get; internal init; }
     public long? MetadataSpaceTotalBytes { get; internal init; }
+
+    /// <summary>The storage and runtime flags isulad's service passes on its command line (they override daemon.json).</summary>
+    public IReadOnlyList<IsuladServiceFlag> ServiceFlags { get; internal init; } = Array.Empty<IsuladServiceFlag>();
 
     public IReadOnlyList<string> Warnings { get; internal init; } = Array.Empty<string>();
 

@@ -11,15 +11,19 @@ namespace IsulaKata.Proof;
 /// <summary>One process as /proc shows it.</summary>
 public sealed class LinuxProcess
 {
-    internal LinuxProcess(int pid, string? executablePath, IReadOnlyList<string> arguments, char state)
+    internal LinuxProcess(int pid, string? executablePath, IReadOnlyList<string> arguments, char state, int parentProcessId = 0)
     {
         ProcessId = pid;
+        ParentProcessId = parentProcessId;
         ExecutablePath = executablePath;
         Arguments = arguments;
         State = state;
     }
 
     public int ProcessId { get; }
+
+    /// <summary>The parent's id (field 4 of /proc/&lt;pid&gt;/stat); 0 when unknown.</summary>
+    public int ParentProcessId { get; }
 
     /// <summary>The target of /proc/&lt;pid&gt;/exe; null when it cannot be read (another user's process, a kernel thread).</summary>
     public string? ExecutablePath { get; }
@@ -96,6 +100,46 @@ public sealed class ProcessTable
         return found;
     }
 
+    /// <summary>Every live process whose parent is <paramref name="parentId"/> and one of whose names satisfies
+    /// <paramref name="nameMatches"/>.</summary>
+    public IReadOnlyList<LinuxProcess> Children(int parentId, Func<string, bool> nameMatches)
+    {
+        var found = new List<LinuxProcess>();
+        foreach (int pid in ProcessIds())
+        {
+            string[]? arguments = ReadArguments(pid);
+            if (arguments is null || arguments.Length == 0)
+            {
+                continue;
+            }
+            LinuxProcess? process = Read(pid, arguments);
+            if (process is not null && !process.IsZombie && process.ParentProcessId == parentId && process.Names.Any(nameMatches))
+            {
+                found.Add(process);
+            }
+        }
+        return found;
+    }
+
+    /// <summary>The names of the process's threads (/proc/&lt;pid&gt;/task/*/comm), e.g. db_vcpu0 for a vCPU of an
+    /// in-process VMM.</summary>
+    public IReadOnlyList<string> ThreadNames(int pid)
+    {
+        string tasks = Path.Combine(_proc, pid.ToString(CultureInfo.InvariantCulture), "task");
+        try
+        {
+            return Directory.EnumerateDirectories(tasks)
+                .Select(task => ReadText(Path.Combine(task, "comm"))?.TrimEnd('\n'))
+                .Where(name => name is not null)
+                .Select(name => name!)
+                .ToList();
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        {
+            return Array.Empty<string>();
+        }
+    }
+
     /// <summary>The process with this id, or null when there is none.</summary>
     public LinuxProcess? Get(int pid)
     {
@@ -144,7 +188,9 @@ public sealed class ProcessTable
         // "pid (comm) S ...": comm may hold spaces and parentheses, so the state follows the last ')'.
         int close = stat.LastIndexOf(')');
         char state = close >= 0 && close + 2 < stat.Length ? stat[close + 2] : '?';
-        return new LinuxProcess(pid, ReadExecutable(folder), arguments, state);
+        string[] after = close >= 0 ? stat.Substring(close + 1).Split(' ', StringSplitOptions.RemoveEmptyEntries) : Array.Empty<string>();
+        int parent = after.Length > 1 && int.TryParse(after[1], NumberStyles.None, CultureInfo.InvariantCulture, out int ppid) ? ppid : 0;
+        return new LinuxProcess(pid, ReadExecutable(folder), arguments, state, parent);
     }
 
     private string[]? ReadArguments(int pid)

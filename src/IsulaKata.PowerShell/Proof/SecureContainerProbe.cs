@@ -234,9 +234,26 @@ public sealed class SecureContainerProbe
         run.StartMilliseconds = elapsed;
     }
 
-    private static string RunFix(string output, SecureContainerRequest request)
+    /// <summary>The fix for a failed `isula run`, recognised by iSulad's and kata's own error texts.</summary>
+    internal static string RunFix(string output, SecureContainerRequest request)
     {
         const string diagnose = " Test-IsulaKataHost checks the host for the usual causes.";
+        string shim = IsuladRules.ShimBinary(request.Runtime.ToLowerInvariant()) ?? "containerd-shim-kata-v2";
+        if (output.Contains("Can not connect with server", StringComparison.Ordinal))
+        {
+            return "isulad stopped answering during the test (isula says 'Can not connect with server'): check systemctl status isulad and journalctl -u isulad, start it again, then rerun the test.";
+        }
+        if (Regex.IsMatch(output, @"containerd-shim-[\w.-]+ failed: No such file or directory", RegexOptions.CultureInvariant))
+        {
+            return $"iSulad could not run {shim}: it is not on isulad's PATH (systemd gives it /usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin). "
+                + $"Install kata-containers, which ships {shim} (Install-IsulaKataPackage), or link it into /usr/bin; then restart isulad." + diagnose;
+        }
+        if (output.Contains("Invalid runtime name", StringComparison.Ordinal))
+        {
+            return $"iSulad does not know the runtime '{request.Runtime.ToLowerInvariant()}' (it lower-cases the name and matches it exactly): "
+                + $"{IsuladRules.KataShimV2} needs an iSulad built with shim v2 support and {IsuladRules.ShimV2Package}; any other name must be declared in lower case under \"runtimes\" in daemon.json "
+                + "(Get-IsulaRuntime shows the configuration, Set-IsulaRuntime checks shim v2 support)." + diagnose;
+        }
         if (Regex.IsMatch(output, "vhost-vsock|vhost_vsock|vsock", RegexOptions.IgnoreCase))
         {
             return "Load the vsock module (modprobe vhost_vsock) and persist it in /etc/modules-load.d/." + diagnose;
@@ -245,9 +262,11 @@ public sealed class SecureContainerProbe
         {
             return "kata needs a usable /dev/kvm: enable hardware virtualisation (VT-x/AMD-V, or nested virtualisation) and load kvm_intel or kvm_amd." + diagnose;
         }
-        if (Regex.IsMatch(output, "pull|manifest|image", RegexOptions.IgnoreCase))
+        if (Regex.IsMatch(output, @"Unable to find image|Failed to pull|pull access denied|manifest unknown|No such image|pull|manifest|image", RegexOptions.IgnoreCase))
         {
-            return $"Make the image available (isula pull {request.Image}, or check registry-mirrors in daemon.json), or pass -Image with an image this host has." + diagnose;
+            return $"The image '{request.Image}' is not on this host and could not be pulled: isula pull {request.Image} (or check registry-mirrors in daemon.json). "
+                + "After storage was switched from overlay2 to devicemapper the images pulled before are not visible any more, so a host without registry access "
+                + "needs them imported again (isula load -i <file>); or pass -Image with an image this host has (isula images)." + diagnose;
         }
         return "Read why the container did not start: 'journalctl -u isulad' and kata's log (enable_debug in its configuration)." + diagnose;
     }
@@ -272,11 +291,18 @@ public sealed class SecureContainerProbe
         }
 
         var processes = new ProcessTable(_host.Files);
+        string? shimName = IsuladRules.ShimBinary(request.Runtime.ToLowerInvariant());
+        if (shimName is not null)
+        {
+            run.Shim = processes.Find(n => n == shimName, id).FirstOrDefault();
+        }
         IReadOnlyList<LinuxProcess> vms = processes.Find(n => HypervisorProcesses.Identify(n) is not null, id);
         LinuxProcess? vm = vms.FirstOrDefault(p => expectedHypervisor is null || HypervisorOf(p) == expectedHypervisor);
+        IReadOnlyList<string> vcpus = run.Shim is null || vms.Count > 0 ? Array.Empty<string>() : processes.ThreadNames(run.Shim.ProcessId).Where(IsVcpuThread).ToList();
         if (vm is not null)
         {
             run.Vm = vm;
+            run.Hypervisor = HypervisorOf(vm);
         }
         else if (vms.Count > 0)
         {
@@ -285,33 +311,87 @@ public sealed class SecureContainerProbe
                 $"The container runs in a {other} VM (process {vms[0].ProcessId}), not {expectedHypervisor}.",
                 $"Configure kata for {expectedHypervisor} (Set-KataHypervisor -Hypervisor {expectedHypervisor}), or test with -Hypervisor {other}.");
         }
+        else if (vcpus.Count > 0 && expectedHypervisor is null)
+        {
+            // runtime-rs with Dragonball: the VMM runs inside the shim, whose vCPU threads carry the VM.
+            run.Vm = run.Shim;
+            run.Hypervisor = InProcessVmm;
+            run.VcpuThreads = vcpus;
+        }
+        else if (vcpus.Count > 0)
+        {
+            run.Fail("HypervisorProcess",
+                $"The container runs in a VM inside the shim (process {run.Shim!.ProcessId}, vCPU threads {string.Join(", ", vcpus)}: runtime-rs with {InProcessVmm}), not in {expectedHypervisor}.",
+                $"Configure kata for {expectedHypervisor} (Set-KataHypervisor -Hypervisor {expectedHypervisor}), or test without -Hypervisor.");
+        }
         else
         {
             run.Fail("HypervisorProcess",
-                $"No {HypervisorProcesses.ProcessNames(expectedHypervisor)} process carries the container id {id}: the container does not run in a VM.",
+                $"No {HypervisorProcesses.ProcessNames(expectedHypervisor)} process carries the container id {id}, and its shim runs no vCPU thread: the container does not run in a VM.",
                 $"Start containers with the kata runtime ('{IsuladRules.KataShimV2}') and check that kata's configuration names an existing hypervisor binary; Test-IsulaKataHost checks both.");
         }
 
-        string? shimName = IsuladRules.ShimBinary(request.Runtime.ToLowerInvariant());
-        if (shimName is not null)
+        if (shimName is not null && run.Shim is null)
         {
-            run.Shim = processes.Find(n => n == shimName, id).FirstOrDefault();
-            if (run.Shim is null)
-            {
-                run.Fail("ShimProcess", $"No {shimName} process carries the container id {id}.",
-                    $"iSulad starts {shimName} through lib-shim-v2: install lib-shim-v2 and kata-containers (Install-IsulaKataPackage) and make sure {shimName} is on isulad's PATH.");
-            }
+            run.Fail("ShimProcess", $"No {shimName} process carries the container id {id}.",
+                $"iSulad starts {shimName} through lib-shim-v2: install lib-shim-v2 and kata-containers (Install-IsulaKataPackage) and make sure {shimName} is on isulad's PATH.");
         }
 
         if (run.Vm is not null)
         {
-            ProcessMemory? vmMemory = processes.Memory(run.Vm.ProcessId);
-            ProcessMemory? shimMemory = run.Shim is null ? null : processes.Memory(run.Shim.ProcessId);
-            if (vmMemory is ProcessMemory v)
+            Measure(run, processes, id);
+        }
+    }
+
+    /// <summary>The name runtime-rs's in-process VMM is reported by.</summary>
+    public const string InProcessVmm = "Dragonball";
+
+    /// <summary>The processes that serve a VM's shared file system: virtiofsd (QEMU, runtime-rs) and vhost_user_fs (StratoVirt).</summary>
+    private static readonly string[] HelperNames = { "virtiofsd", "vhost_user_fs" };
+
+    /// <summary>Dragonball names its vCPU threads db_vcpu0, db_vcpu1, ... (src/dragonball/src/vcpu/vcpu_impl.rs).</summary>
+    private static bool IsVcpuThread(string name) => name.StartsWith("db_vcpu", StringComparison.Ordinal);
+
+    /// <summary>Adds up the memory of every process of the sandbox, each named: the VM, the shim and the helpers that
+    /// carry the container id on their command line or are children of the VM or the shim.</summary>
+    private static void Measure(ContainerRun run, ProcessTable processes, string id)
+    {
+        var members = new List<(string Role, LinuxProcess Process)>();
+        if (run.Vm is not null && run.Vm == run.Shim)
+        {
+            members.Add(("VM+Shim", run.Vm));
+        }
+        else
+        {
+            members.Add(("VM", run.Vm!));
+            if (run.Shim is not null)
             {
-                run.MemoryBytes = v.Bytes + (shimMemory?.Bytes ?? 0);
-                run.MemorySource = shimMemory is ProcessMemory s && s.Source != v.Source ? $"{v.Source}+{s.Source}" : v.Source;
+                members.Add(("Shim", run.Shim));
             }
+        }
+        IEnumerable<LinuxProcess> helpers = processes.Find(n => HelperNames.Contains(n), id)
+            .Concat(members.SelectMany(m => processes.Children(m.Process.ProcessId, n => HelperNames.Contains(n))));
+        foreach (LinuxProcess helper in helpers)
+        {
+            if (members.All(m => m.Process.ProcessId != helper.ProcessId))
+            {
+                members.Add(("Helper", helper));
+            }
+        }
+        var counted = new List<SandboxProcess>();
+        foreach ((string role, LinuxProcess process) in members)
+        {
+            ProcessMemory? memory = processes.Memory(process.ProcessId);
+            string name = process.Names.FirstOrDefault(n => HelperNames.Contains(n) || HypervisorProcesses.Identify(n) is not null || n.StartsWith("containerd-shim", StringComparison.Ordinal))
+                ?? process.Names.FirstOrDefault() ?? process.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            counted.Add(new SandboxProcess(role, name, process.ProcessId, memory?.Bytes, memory?.Source));
+        }
+        run.SandboxProcesses = counted;
+        List<SandboxProcess> measured = counted.Where(p => p.MemoryBytes is not null).ToList();
+        if (measured.Count > 0 && counted[0].MemoryBytes is not null)
+        {
+            run.MemoryBytes = measured.Sum(p => p.MemoryBytes!.Value);
+            run.MemorySource = string.Join("+", measured.Select(p => p.MemorySource).Distinct());
         }
     }
 
@@ -431,6 +511,9 @@ public sealed class SecureContainerProbe
         public string? Runtime { get; set; }
         public LinuxProcess? Vm { get; set; }
         public LinuxProcess? Shim { get; set; }
+        public string? Hypervisor { get; set; }
+        public IReadOnlyList<string> VcpuThreads { get; set; } = Array.Empty<string>();
+        public IReadOnlyList<SandboxProcess> SandboxProcesses { get; set; } = Array.Empty<SandboxProcess>();
         public long? MemoryBytes { get; set; }
         public string? MemorySource { get; set; }
         public bool Removed { get; set; }
@@ -445,10 +528,13 @@ public sealed class SecureContainerProbe
             Image = request.Image,
             Runtime = Runtime,
             ExpectedRuntime = request.Runtime,
-            Hypervisor = Vm is null ? null : HypervisorOf(Vm),
+            Hypervisor = Hypervisor,
             ExpectedHypervisor = expectedHypervisor,
             HypervisorProcessId = Vm?.ProcessId,
             HypervisorCommandLine = Vm?.CommandLine,
+            VmInShim = Vm is not null && Vm == Shim,
+            VcpuThreads = VcpuThreads,
+            SandboxProcesses = SandboxProcesses,
             ShimProcessId = Shim?.ProcessId,
             StartMilliseconds = StartMilliseconds,
             MemoryOverheadBytes = MemoryBytes,

@@ -19,15 +19,18 @@ public sealed class IsuladChecks : HostCheckArea
     private const string FlagsName = "Service flags";
     private const string RunningName = "isulad running";
     private const string AgreesName = "isula info agrees";
+    private const string ShimV2Name = "Shim v2 support";
 
-    /// <summary>iSulad's built-in storage driver when daemon.json names none.</summary>
-    private const string DefaultDriver = "overlay2";
+    private const string DefaultDriver = IsuladConfigurator.DefaultDriver;
+    private IsuladConfigurator? _configurator;
 
     public IsuladChecks(HostCheckContext context) : base(context) { }
 
     public override string Name => HostAreas.Isulad;
 
     private string ConfigPath => Context.IsuladConfigPath;
+
+    private IsuladConfigurator Configurator => _configurator ??= new IsuladConfigurator(Host);
 
     public override IEnumerable<IsulaKataCheck> Run()
     {
@@ -36,13 +39,19 @@ public sealed class IsuladChecks : HostCheckArea
         if (config is not null && Host.Files.FileExists(ConfigPath))
         {
             yield return Runtime(config);
+            foreach (string key in IsuladRules.UnreachableRuntimeKeys(config.DeclaredRuntimes))
+            {
+                yield return Warn($"Runtime '{key}'", $"The runtime '{key}' under \"runtimes\" can never be used: iSulad lower-cases every requested runtime name and compares it exactly (strcmp), so a key with capitals never matches.",
+                    $"Rename the key to '{key.ToLowerInvariant()}' in '{ConfigPath}'.");
+            }
             yield return Driver(config);
             foreach (IsulaKataCheck check in Options(config))
             {
                 yield return check;
             }
         }
-        foreach (IsulaKataCheck check in Flags())
+        yield return ShimV2(config);
+        foreach (IsulaKataCheck check in Flags(config))
         {
             yield return check;
         }
@@ -53,7 +62,7 @@ public sealed class IsuladChecks : HostCheckArea
             yield break;
         }
         // Read() already asked isulad; only when daemon.json could not be read is it asked here.
-        bool answered = config?.DaemonRunning ?? new IsuladConfigurator(Host).TryInfo() is not null;
+        bool answered = config?.DaemonRunning ?? Configurator.TryInfo() is not null;
         yield return Running(answered);
         yield return Agrees(config, answered);
     }
@@ -92,6 +101,10 @@ public sealed class IsuladChecks : HostCheckArea
         {
             return Pass(RuntimeName, $"default-runtime is {runtime}.");
         }
+        if (runtime.ToLowerInvariant() == IsuladRules.KataV1Runtime)
+        {
+            return KataV1Runtime();
+        }
         try
         {
             IsuladRules.NormalizeRuntime(runtime, Array.Empty<string>(), ConfigPath);
@@ -102,6 +115,46 @@ public sealed class IsuladChecks : HostCheckArea
         {
             return Warn(RuntimeName, invalid.Message + " (unless it is declared under \"runtimes\").", invalid.RecommendedAction);
         }
+    }
+
+    /// <summary>kata-runtime is the v1 runtime: kata 1.x starts VMs with it; kata 2.x's kata-runtime is a management
+    /// tool without create/start, so every container fails to start. The message follows the installed generation.</summary>
+    private IsulaKataCheck KataV1Runtime()
+    {
+        int? generation = KataGeneration();
+        const string fix = "Set-IsulaRuntime   (sets " + IsuladRules.KataShimV2 + ")";
+        return generation switch
+        {
+            1 => Warn(RuntimeName, $"default-runtime is {IsuladRules.KataV1Runtime}: kata 1.x starts VMs with it, but the shim v2 runtime {IsuladRules.KataShimV2} is what this module sets up and tests.", fix),
+            2 => Fail(RuntimeName, $"default-runtime is {IsuladRules.KataV1Runtime}, but kata 2.x is installed, whose kata-runtime has no create or start command: every container fails to start.", fix),
+            _ => Warn(RuntimeName, $"default-runtime is {IsuladRules.KataV1Runtime}, the v1 runtime: it starts VMs only with kata 1.x (kata 2.x's kata-runtime has no create or start); the installed kata generation could not be told.", fix),
+        };
+    }
+
+    /// <summary>1 or 2 from the kata-containers package (live rpm host), else from the files: kata 1.x ships kata-shim
+    /// and kata-proxy, kata 2.x only containerd-shim-kata-v2. Null when neither tells.</summary>
+    private int? KataGeneration()
+    {
+        if (Host.IsLiveHost && new Packages.RpmPackages(Host) is { IsRpmHost: true } rpm)
+        {
+            try
+            {
+                if (rpm.Query(new[] { "kata-containers" })["kata-containers"] is string version && version.Length > 0 && char.IsAsciiDigit(version[0]))
+                {
+                    return version[0] == '1' ? 1 : 2;
+                }
+            }
+            catch (IsulaKataException)
+            {
+                // Fall back to the files.
+            }
+        }
+        string[] v1Parts = { "/usr/libexec/kata-containers/kata-shim", "/usr/libexec/kata-containers/kata-proxy", "/usr/bin/kata-shim", "/usr/bin/kata-proxy" };
+        if (v1Parts.Any(Host.Files.FileExists))
+        {
+            return 1;
+        }
+        return Host.Files.FileExists("/usr/bin/" + IsuladRules.ShimBinary(IsuladRules.KataShimV2)) ? 2 : null;
     }
 
     private IsulaKataCheck Driver(IsulaRuntimeConfig config)
@@ -135,19 +188,12 @@ public sealed class IsuladChecks : HostCheckArea
                     "Remove it from storage-opts (Set-IsulaRuntime -ThinPoolDevice ... does).");
                 continue;
             }
-            string? invalid = null;
-            try
-            {
-                IsuladRules.ValidateDevicemapperOption(option);
-            }
-            catch (IsulaKataException error)
-            {
-                invalid = error.Message;
-            }
+            string? invalid = IsuladRules.DevicemapperProblem(option, MatchingFor(option));
             if (invalid is not null)
             {
                 problem = true;
-                yield return Fail(name, invalid + " isulad does not start with it.", "Correct or remove it in storage-opts (Set-IsulaRuntime validates what it writes).");
+                yield return Fail(name, $"'{option}' is not valid: {invalid}; isulad does not start with it (checked with {Rule(option)}).",
+                    "Correct or remove it in storage-opts (Set-IsulaRuntime validates what it writes).");
             }
         }
         if (config.ThinPoolDevice is null)
@@ -158,30 +204,65 @@ public sealed class IsuladChecks : HostCheckArea
         }
         if (!problem)
         {
-            yield return Pass(OptionsName, string.Join(", ", config.StorageOptions) + ".");
+            yield return Pass(OptionsName, $"{string.Join(", ", config.StorageOptions)} (checked with {Rule(null)}).");
         }
     }
 
-    private IEnumerable<IsulaKataCheck> Flags()
+    private OptionKeyMatching MatchingFor(string option) => Configurator.MatchingFor(option);
+
+    /// <summary>The rule the doctor applied: for names spelt as iSulad's table spells them every version agrees; for
+    /// others the installed version decides (looked up only then).</summary>
+    private string Rule(string? option)
     {
-        List<string> conflicts;
+        if (option is null || IsuladRules.CanonicalKey(IsuladRules.OptionKey(option)) is not null)
+        {
+            return "iSulad's rules; option names spelt exactly as iSulad's table spells them, valid for every iSulad version";
+        }
+        IsuladInstallation installation = Configurator.Installation;
+        return "iSulad's rules; " + IsuladRules.DescribeKeyMatching(installation.KeyMatching, installation.Version);
+    }
+
+    /// <summary>isulad's command-line flags (ExecStart and its EnvironmentFile) that override or extend daemon.json.</summary>
+    private IEnumerable<IsulaKataCheck> Flags(IsulaRuntimeConfig? config)
+    {
+        IReadOnlyList<IsuladServiceFlag> flags;
         try
         {
-            conflicts = new IsuladConfigurator(Host).SysconfigWarnings().ToList();
+            flags = config?.ServiceFlags ?? IsuladService.ReadFlags(Host.Files);
         }
         catch (UnauthorizedAccessException)
         {
-            return new[] { SkipNeedsRoot(FlagsName, $"Reading '{IsuladConfigurator.SysconfigPath}'") };
+            return new[] { SkipNeedsRoot(FlagsName, $"Reading isulad's unit and '{IsuladService.SysconfigPath}'") };
         }
-        if (conflicts.Count == 0 && !Host.Files.FileExists(IsuladConfigurator.SysconfigPath))
+        catch (IsulaKataException error)
         {
-            return new[] { Pass(FlagsName, $"'{IsuladConfigurator.SysconfigPath}' does not exist, so no service flag overrides daemon.json.") };
+            return new[] { Fail(FlagsName, error.Message, error.RecommendedAction) };
         }
+        List<string> conflicts = Configurator.FlagWarnings(flags, config?.StorageDriver, config?.Runtime, config?.StorageOptions ?? Array.Empty<string>()).ToList();
         if (conflicts.Count == 0)
         {
-            return new[] { Pass(FlagsName, $"'{IsuladConfigurator.SysconfigPath}' passes no storage flags that would override daemon.json.") };
+            string seen = flags.Count == 0 ? "isulad gets no storage or runtime flag on its command line" : "isulad's command line passes " + string.Join(", ", flags.Select(f => f.ToString()));
+            return new[] { Pass(FlagsName, $"{seen}; nothing there overrides daemon.json.") };
         }
-        return conflicts.Select(c => Fail(FlagsName, c, $"Edit '{IsuladConfigurator.SysconfigPath}', then systemctl restart isulad."));
+        return conflicts.Select(c => Fail(FlagsName, c, $"Edit the file named above (usually '{IsuladService.SysconfigPath}'), then systemctl restart isulad."));
+    }
+
+    /// <summary>Whether this iSulad can run the kata shim v2 runtime: built with shim v2 support, lib-shim-v2 installed.</summary>
+    private IsulaKataCheck ShimV2(IsulaRuntimeConfig? config)
+    {
+        IReadOnlyList<string>? problems = Configurator.Installation.ShimV2Problems();
+        if (problems is null)
+        {
+            return Skip(ShimV2Name, $"isulad's binary is in none of {string.Join(", ", IsuladInstallation.BinaryPaths)} under '{Host.Root}', so its shim v2 support cannot be checked.");
+        }
+        if (problems.Count > 0)
+        {
+            bool needed = config?.Runtime is string runtime && IsuladRules.IsShimV2Name(runtime.ToLowerInvariant());
+            string detail = $"iSulad cannot run shim v2 runtimes ({IsuladRules.KataShimV2}): {string.Join("; ", problems)}.";
+            const string fix = "Install-IsulaKataPackage   (installs iSulad and lib-shim-v2)";
+            return needed ? Fail(ShimV2Name, detail, fix) : Warn(ShimV2Name, detail, fix);
+        }
+        return Pass(ShimV2Name, $"isulad links {IsuladRules.ShimV2Library} and {IsuladRules.ShimV2Package} is installed.");
     }
 
     private IsulaKataCheck Running(bool answered)
@@ -210,6 +291,13 @@ public sealed class IsuladChecks : HostCheckArea
             return Skip(AgreesName, answered ? $"'{ConfigPath}' could not be read." : "isulad does not answer, so there is nothing to compare.");
         }
         string configured = config.StorageDriver ?? DefaultDriver;
+        if (config.ActiveStorageDriver != configured
+            && config.ServiceFlags.LastOrDefault(f => f.Flag == IsuladRules.StorageDriverFlag) is IsuladServiceFlag flag)
+        {
+            return Fail(AgreesName, $"isulad runs with storage driver '{config.ActiveStorageDriver}' but '{ConfigPath}' says '{configured}': "
+                + $"its command line passes {flag.Flag} {flag.Value} ({flag.Source}), which overrides daemon.json.",
+                $"Remove {flag.Flag} from {flag.Source}, then systemctl restart isulad.");
+        }
         if (config.ActiveStorageDriver != configured)
         {
             return Fail(AgreesName, $"isulad runs with storage driver '{config.ActiveStorageDriver}' but '{ConfigPath}' says '{configured}': it was not restarted after the change.",
