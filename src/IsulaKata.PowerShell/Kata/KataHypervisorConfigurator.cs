@@ -100,7 +100,7 @@ public sealed class KataHypervisorConfigurator
             source = ShippedSource(location, request.Hypervisor);
             if (source is not null && location.Source == "Defaults")
             {
-                targetPath = location.RuntimeRsPaths ? KataConfigLocator.RuntimeRsEtcConfigPath : KataConfigLocator.EtcConfigPath;
+                targetPath = EtcOf(location);
             }
         }
         if (source is null && current is null)
@@ -131,7 +131,7 @@ public sealed class KataHypervisorConfigurator
         if (source is not null)
         {
             shipped = source.Value.Path;
-            bool packagedAgain = targetPath != location.Path && ours && edited == baseText && SameFile(source.Value.Path, DefaultsOf(location));
+            bool packagedAgain = targetPath == EtcOf(location) && ours && edited == baseText && SameFile(source.Value.Path, DefaultsOf(location));
             if (packagedAgain)
             {
                 way = KataConfigWay.Removed;
@@ -161,7 +161,7 @@ public sealed class KataHypervisorConfigurator
         KataConfigLocation described = way switch
         {
             KataConfigWay.Removed => _locator.Locate(null) with { },
-            _ when targetPath != location.Path => location with { Path = targetPath, Source = "Etc", Reason = $"made from {shipped}; kata reads {targetPath} before the packaged {DefaultsOf(location)}", ShadowedBy = null },
+            _ when source is not null => location with { Path = targetPath, Source = "Etc", Reason = $"made from {shipped}; kata reads {targetPath} before the packaged {DefaultsOf(location)}", ShadowedBy = null },
             _ => location,
         };
         if (way == KataConfigWay.Removed)
@@ -207,6 +207,9 @@ public sealed class KataHypervisorConfigurator
         }
         return null;
     }
+
+    private static string EtcOf(KataConfigLocation location)
+        => location.RuntimeRsPaths ? KataConfigLocator.RuntimeRsEtcConfigPath : KataConfigLocator.EtcConfigPath;
 
     private static string DefaultsOf(KataConfigLocation location)
         => location.RuntimeRsPaths ? KataConfigLocator.RuntimeRsDefaultsConfigPath : KataConfigLocator.DefaultsConfigPath;

@@ -292,16 +292,16 @@ internal sealed class KataTableEdit
         }
         if (_describer.Exists(KataGeneration.PackageNetmonPath) == true)
         {
-            Set(KataRules.Netmon, "path", KataGeneration.PackageNetmonPath);
+            _editor.Set(KataRules.Netmon, "path", KataGeneration.PackageNetmonPath);
+            _changes.Add($"[netmon] path: \"{configured}\" -> \"{KataGeneration.PackageNetmonPath}\" (where the kata-containers package installs kata-netmon; the configured one does not exist)");
             Set(KataRules.Netmon, "enable_netmon", true);
-            _changes.Add($"[netmon] path now names {KataGeneration.PackageNetmonPath}, where the kata-containers package installs kata-netmon: '{configured}' does not exist");
             return;
         }
         if (_editor.GetBool(KataRules.Netmon, "enable_netmon") == true)
         {
             Set(KataRules.Netmon, "enable_netmon", false);
         }
-        _warnings.Add($"netmon was left off: neither '{configured}' ([netmon] path) nor {KataGeneration.PackageNetmonPath} exists on the target, and kata {_generation.Generation}.x fails a sandbox whose netmon cannot start. Install kata-containers (it ships kata-netmon), then run Set-KataHypervisor again.");
+        _warnings.Add($"netmon was left off: neither '{configured}' ([netmon] path) nor {KataGeneration.PackageNetmonPath} exists on the target, and a sandbox whose netmon cannot start fails. Install kata-containers (it ships kata-netmon), then run Set-KataHypervisor again.");
     }
 
     private void Set(string table, string key, object value)
