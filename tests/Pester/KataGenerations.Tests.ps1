@@ -177,7 +177,7 @@ Describe 'The netmon rule' {
         [IO.File]::WriteAllText($file, [IO.File]::ReadAllText($file).Replace("#enable_netmon = true", "enable_netmon = true"))
         $check = Test-IsulaKataHost -Root $root -Area Kata | Where-Object Name -EQ 'Netmon'
         $check.Status | Should -Be 'Fail'
-        $check.Message | Should -BeLike "*'/usr/libexec/kata-containers/kata-netmon' does not exist*"
+        $check.Detail | Should -BeLike "*'/usr/libexec/kata-containers/kata-netmon' does not exist*"
     }
 }
 
@@ -199,9 +199,9 @@ Describe 'KATA_CONF_FILE and config.d' {
     It 'reads KATA_CONF_FILE from isulad''s unit, whose EnvironmentFile= wins over Environment=' {
         $root = New-KataGenerationRoot eu2
         $unit = New-Item -ItemType File (Join-Path $root 'usr/lib/systemd/system/isulad.service') -Force -Value "[Service]`nEnvironment=`"KATA_CONF_FILE=/etc/kata-containers/from-unit.toml`" OTHER=1`nExecStart=/usr/bin/isulad`n"
-        (Get-KataHypervisor -Root $root -ErrorAction SilentlyContinue -ErrorVariable e 2>$null) | Out-Null
-        $e[0].FullyQualifiedErrorId | Should -Be 'KataConfigNotFound,IsulaKata.Commands.GetKataHypervisorCommand'
-        $e[0].Exception.Message | Should -Be 'isulad gives kata KATA_CONF_FILE=/etc/kata-containers/from-unit.toml, and that file does not exist.'
+        try { Get-KataHypervisor -Root $root } catch { $err = $_ }
+        $err.FullyQualifiedErrorId | Should -Be 'KataConfigNotFound,IsulaKata.Commands.GetKataHypervisorCommand'
+        $err.Exception.Message | Should -Be 'isulad gives kata KATA_CONF_FILE=/etc/kata-containers/from-unit.toml, and that file does not exist.'
         Add-Content $unit 'EnvironmentFile=-/etc/sysconfig/iSulad'
         New-Item -ItemType File (Join-Path $root 'etc/sysconfig/iSulad') -Force -Value "KATA_CONF_FILE=/usr/share/defaults/kata-containers/configuration-stratovirt.toml`n" | Out-Null
         $config = Get-KataHypervisor -Root $root -WarningAction SilentlyContinue
@@ -256,9 +256,8 @@ Describe 'Exactly one hypervisor in every TOML shape' {
         $result.ActiveHypervisors | Should -Be @('hypervisor.stratovirt')
         (Get-KataHypervisor -Root $root -WarningAction SilentlyContinue).ActiveHypervisors | Should -Be @('hypervisor.stratovirt')
         Get-TargetText $root $Defaults | Should -Match '(?m)^#isulakata-disabled# .*qemu'
-        $back = Set-KataHypervisor -Hypervisor Qemu -Root $root -WarningAction SilentlyContinue -ErrorAction SilentlyContinue -ErrorVariable e
-        if ($Shape -eq 'sub-table') { $back.ActiveHypervisors | Should -Be @('hypervisor.qemu') }
-        else { $e[0].FullyQualifiedErrorId | Should -Be 'KataConfigShapeNotSupported,IsulaKata.Commands.SetKataHypervisorCommand' }
+        if ($Shape -eq 'sub-table') { (Set-KataHypervisor -Hypervisor Qemu -Root $root -WarningAction SilentlyContinue).ActiveHypervisors | Should -Be @('hypervisor.qemu') }
+        else { { Set-KataHypervisor -Hypervisor Qemu -Root $root } | Should -Throw -ErrorId 'KataConfigShapeNotSupported,IsulaKata.Commands.SetKataHypervisorCommand' }
     }
 
     It 'Get-KataHypervisor counts a hypervisor defined by a sub-table or dotted keys' {
@@ -361,7 +360,7 @@ Describe 'Files kata''s loader reads but Tomlyn alone would not' {
     }
 
     It 'accepts valid TOML holding U+FFFD and keeps it' {
-        $text = "# r`u{E9}sum`u{E9} `u{FFFD}`n[hypervisor.qemu]`npath = `"/usr/bin/qemu-kvm`"`nkernel = `"/var/lib/kata/kernel`"`ninitrd = `"/var/lib/kata/kata-containers-initrd.img`"`nmachine_type = `"q35`"`nkernel_params = `"x`u{FFFD}y`"`n"
+        $text = "# r`u{E9}sum`u{E9} `u{FFFD}`n[hypervisor.qemu]`npath = `"/usr/bin/qemu-kvm`"`nkernel = `"/var/lib/kata/kernel`"`ninitrd = `"/var/lib/kata/kata-containers-initrd.img`"`nmachine_type = `"q35`"`nshared_fs = `"virtio-9p`"`nkernel_params = `"x`u{FFFD}y`"`n"
         $root = New-ConfigRoot $text
         $result = Set-KataHypervisor -Hypervisor Qemu -Root $root -WarningAction SilentlyContinue
         $result.Changed | Should -BeFalse

@@ -143,7 +143,7 @@ public sealed class KataConfigLocator
     }
 
     /// <summary>kata 3.x's drop-ins: every file in config.d beside the file kata reads (its real path), in name order.</summary>
-    private IReadOnlyList<string> DropIns(string path)
+    public IReadOnlyList<string> DropIns(string path)
     {
         try
         {

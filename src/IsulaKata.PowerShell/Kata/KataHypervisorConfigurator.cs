@@ -161,12 +161,20 @@ public sealed class KataHypervisorConfigurator
         KataConfigLocation described = way switch
         {
             KataConfigWay.Removed => _locator.Locate(null) with { },
-            _ when source is not null => location with { Path = targetPath, Source = "Etc", Reason = $"made from {shipped}; kata reads {targetPath} before the packaged {DefaultsOf(location)}", ShadowedBy = null },
+            _ when source is not null => location with
+            {
+                Path = targetPath, Source = targetPath == EtcOf(location) ? "Etc" : location.Source, ShadowedBy = null, DropIns = _locator.DropIns(targetPath),
+                Reason = $"made from {shipped}; kata reads {targetPath} before the packaged {DefaultsOf(location)}",
+            },
             _ => location,
         };
         if (way == KataConfigWay.Removed)
         {
-            described = described with { Path = DefaultsOf(location), Source = "Defaults", Reason = $"{targetPath} is removed, so kata reads the packaged {DefaultsOf(location)}" };
+            described = described with
+            {
+                Path = DefaultsOf(location), Source = "Defaults", DropIns = _locator.DropIns(DefaultsOf(location)),
+                Reason = $"{targetPath} is removed, so kata reads the packaged {DefaultsOf(location)}",
+            };
         }
         KataHypervisorConfig config = _describer.Describe(editor, described, generation, request.Runtime, warnings, wrapperPath, wrapperText, way == KataConfigWay.FromShipped ? shipped : null);
         bool configChanged = way == KataConfigWay.Removed || !string.Equals(newText, oldText, StringComparison.Ordinal);

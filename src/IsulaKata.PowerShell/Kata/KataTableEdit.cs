@@ -70,6 +70,7 @@ internal sealed class KataTableEdit
             if (disabled.Contains(_target))
             {
                 KataHypervisorTables.Restore(_editor, _target);
+                KataHypervisorTables.EnsureEditable(_editor, _target, _path);
                 _changes.Add($"[{_target}] restored (it was commented out with '{TomlEditor.DisabledMarker}')");
             }
             else if (RuntimeRs)
@@ -110,14 +111,21 @@ internal sealed class KataTableEdit
     /// <summary>What belongs elsewhere is commented out (the wanted keys are then set in their own tables).</summary>
     private void MisplacedKeys(List<(string Table, string Key, object Value)> wanted)
     {
+        var done = new List<(int Line, string Change, string Warning)>();
         foreach (MisplacedKey m in KataHypervisorTables.Misplaced(_editor, _target))
         {
             int line = _editor.CommentOut(m.Place, m.Key)!.Value;
             string where = m.Place.Length == 0 ? "before the first table" : $"in [{m.Place}]";
-            bool setThere = wanted.Any(w => w.Table == m.Owner && w.Key == m.Key) || m.Key == "enable_netmon" && NetmonWillRun();
+            bool setThere = wanted.Any(w => w.Table == m.Owner && w.Key == m.Key) || _editor.Get(m.Owner, m.Key) is not null
+                || m.Key == "enable_netmon" && NetmonWillRun();
             string fix = setThere ? $"; it is set in [{m.Owner}] instead" : string.Empty;
-            _changes.Add($"{m.Key} = {m.Value.Text} {where} (line {line}) commented out: kata reads it only from [{m.Owner}]{fix}");
-            _warnings.Add($"'{m.Key}' {where} at line {line} of '{_path}' had no effect (kata reads it only from [{m.Owner}]); it was commented out{fix}.");
+            done.Add((line, $"{m.Key} = {m.Value.Text} {where} (line {line}) commented out: kata reads it only from [{m.Owner}]{fix}",
+                $"'{m.Key}' {where} at line {line} of '{_path}' had no effect (kata reads it only from [{m.Owner}]); it was commented out{fix}."));
+        }
+        foreach ((int _, string change, string warning) in done.OrderBy(d => d.Line))
+        {
+            _changes.Add(change);
+            _warnings.Add(warning);
         }
     }
 
