@@ -68,20 +68,21 @@ Describe 'Set-KataHypervisor -Hypervisor StratoVirt on the kata 1.x QEMU configu
             '[hypervisor.stratovirt] path = "/usr/local/libexec/isulakata/stratovirt.sh" (added)'
             '[hypervisor.stratovirt] kernel = "/var/lib/kata/vmlinux.bin" (added)'
             '[hypervisor.stratovirt] initrd = "/var/lib/kata/kata-containers-initrd.img" (added)'
+            '[hypervisor.stratovirt] machine_type = "microvm" (added)'
+            '[hypervisor.stratovirt] default_vcpus = 1 (added)'
+            '[hypervisor.stratovirt] default_memory = 2048 (added)'
             '[hypervisor.stratovirt] block_device_driver = "virtio-mmio" (added)'
             '[hypervisor.stratovirt] use_vsock = true (added)'
             '[hypervisor.stratovirt] disable_block_device_use = false (added)'
             '[hypervisor.stratovirt] disable_vhost_net = true (added)'
-            '[runtime] sandbox_cgroup_with_emulator: true -> false'
-            '[runtime] disable_new_netns = false (the commented line 370 enabled)'
-            '[netmon] enable_netmon = true (the commented line 318 enabled)')
+            '[runtime] sandbox_cgroup_with_emulator: true -> false')
     }
 
     It 'keeps every comment and blank line: the original lines all survive, in order, the QEMU table behind the marker' {
         $before = Get-Content $file
         Set-KataHypervisor -Hypervisor StratoVirt -Root $root -WarningAction SilentlyContinue | Out-Null
         $after = Get-Content $file | ForEach-Object { $_ -replace '^#isulakata-disabled# ?', '' }
-        $comments = $before | Where-Object { $_ -match '^\s*#' -and $_ -notmatch '^#(enable_netmon|disable_new_netns) = true$' }
+        $comments = $before | Where-Object { $_ -match '^\s*#' }
         $kept = $after | Where-Object { $_ -match '^\s*#' }
         $missing = Compare-Object $comments $kept | Where-Object SideIndicator -EQ '<='
         $missing | Should -BeNullOrEmpty
@@ -91,13 +92,16 @@ Describe 'Set-KataHypervisor -Hypervisor StratoVirt on the kata 1.x QEMU configu
     It 'warns that the kernel, initrd and binary are missing on the target, and not when they exist' {
         Set-KataHypervisor -Hypervisor StratoVirt -Root $root -WarningVariable w -WarningAction SilentlyContinue | Out-Null
         $w.Message | Should -Be @(
+            "No guest kernel was found (/var/lib/kata/kernel, which the kata-containers package ships): [hypervisor.stratovirt] names the guide's /var/lib/kata/vmlinux.bin, which must be placed (Install-KataGuestKernel), or pass -Kernel."
+            "netmon was left off: neither '/usr/libexec/kata-containers/kata-netmon' ([netmon] path) nor /usr/bin/kata-netmon exists on the target, and a sandbox whose netmon cannot start fails. Install kata-containers (it ships kata-netmon), then run Set-KataHypervisor again."
             "The kernel '/var/lib/kata/vmlinux.bin' named in [hypervisor.stratovirt] does not exist on the target: kata cannot start the VM until it does (Install-KataGuestKernel places one)."
             "The initrd '/var/lib/kata/kata-containers-initrd.img' named in [hypervisor.stratovirt] does not exist on the target: kata cannot start the VM until it does (install kata-containers, which ships it, or build one with kata's osbuilder)."
             "The hypervisor binary '/usr/bin/stratovirt' named in [hypervisor.stratovirt] does not exist on the target: kata cannot start the VM until it does (install the stratovirt package, or pass its path with -HypervisorPath).")
 
-        foreach ($present in 'var/lib/kata/vmlinux.bin', 'var/lib/kata/kata-containers-initrd.img', 'usr/bin/stratovirt') {
+        foreach ($present in 'var/lib/kata/vmlinux.bin', 'var/lib/kata/kata-containers-initrd.img', 'usr/bin/stratovirt', 'usr/bin/kata-netmon') {
             New-Item -ItemType File -Path (Join-Path $root $present) -Force | Out-Null
         }
+        [IO.File]::WriteAllBytes((Join-Path $root 'var/lib/kata/vmlinux.bin'), [byte[]](0x7F, 0x45, 0x4C, 0x46, 2, 1, 1, 0))
         $again = Set-KataHypervisor -Hypervisor StratoVirt -Root $root -WarningVariable w2
         $w2 | Should -BeNullOrEmpty
         $again.KernelExists | Should -BeTrue
@@ -169,7 +173,7 @@ Describe 'Set-KataHypervisor -Hypervisor StratoVirt on the kata 1.x QEMU configu
             Test-Path (Join-Path $root $Wrapper.TrimStart('/')) | Should -BeFalse
             (Get-ChildItem (Split-Path $file)).Name | Should -Be @('configuration.toml')
             $result.Changed | Should -BeFalse
-            $result.Changes.Count | Should -Be 12
+            $result.Changes.Count | Should -Be 13
             $result.Hypervisor | Should -Be 'StratoVirt'
             Get-FakeCommand | Should -BeNullOrEmpty
         }
@@ -270,12 +274,12 @@ Describe 'Set-KataHypervisor on the guide''s snippet' {
 
         Get-Content -Raw $file | Should -BeExactly (Get-Expected 'kata1-guide-snippet.stratovirt.expected.toml')
         Get-ActiveHypervisorTable $file | Should -Be @('[hypervisor.stratovirt]')
-        $w.Message | Should -Contain "'enable_netmon' in [hypervisor.stratovirt] at line 28 of '$Defaults' had no effect (kata reads it only from [netmon]); it was commented out; it is set in [netmon] instead."
+        $w.Message | Should -Contain "'enable_netmon' in [hypervisor.stratovirt] at line 28 of '$Defaults' had no effect (kata reads it only from [netmon]); it was commented out."
         $w.Message | Should -Contain "'internetworking_model' in [hypervisor.stratovirt] at line 29 of '$Defaults' had no effect (kata reads it only from [runtime]); it was commented out; it is set in [runtime] instead."
         $w.Message | Should -Contain "'sandbox_cgroup_with_emulator' in [hypervisor.stratovirt] at line 30 of '$Defaults' had no effect (kata reads it only from [runtime]); it was commented out; it is set in [runtime] instead."
-        $w.Message | Should -Contain "'disable_new_netns' in [hypervisor.stratovirt] at line 31 of '$Defaults' had no effect (kata reads it only from [runtime]); it was commented out; it is set in [runtime] instead."
+        $w.Message | Should -Contain "'disable_new_netns' in [hypervisor.stratovirt] at line 31 of '$Defaults' had no effect (kata reads it only from [runtime]); it was commented out."
         $result.Changes[0] | Should -Match '^\[hypervisor\.qemu\] commented out'
-        $result.Changes[1] | Should -Be 'enable_netmon = true in [hypervisor.stratovirt] (line 28) commented out: kata reads it only from [netmon]; it is set in [netmon] instead'
+        $result.Changes[1] | Should -Be 'enable_netmon = true in [hypervisor.stratovirt] (line 28) commented out: kata reads it only from [netmon]'
         $result.Changes | Should -Contain '[hypervisor.stratovirt] path: "/home/stratovirt.sh" -> "/usr/local/libexec/isulakata/stratovirt.sh"'
     }
 
@@ -308,11 +312,7 @@ Describe 'Set-KataHypervisor on the kata 2.x StratoVirt configuration' {
         Get-Content $file | Should -Not -Contain 'sandbox_cgroup_with_emulator = false'
         $result.Changes | Should -Be @(
             '[hypervisor.stratovirt] path: "/usr/bin/stratovirt" -> "/usr/local/libexec/isulakata/stratovirt.sh"'
-            '[hypervisor.stratovirt] kernel: "/var/lib/kata/kernel" -> "/var/lib/kata/vmlinux.bin"'
-            '[hypervisor.stratovirt] use_vsock = true (added)'
-            '[hypervisor.stratovirt] disable_vhost_net = true (added)'
-            '[runtime] disable_new_netns = false (the commented line 223 enabled)'
-            '[netmon] enable_netmon = true (the commented line 185 enabled)')
+            '[hypervisor.stratovirt] kernel: "/var/lib/kata/kernel" -> "/var/lib/kata/vmlinux.bin"')
     }
 
     It 'keeps Windows line endings in a CRLF file' {
@@ -350,7 +350,7 @@ Describe 'Set-KataHypervisor on the kata 2.x StratoVirt configuration' {
         $result.Changes | Should -Contain '[hypervisor.stratovirt] initrd = "/var/lib/kata/kata-containers-initrd.img" (line 11) commented out: kata takes either initrd or image, and image is set'
         (Get-Content $file)[10..11] | Should -Be @('#isulakata-disabled# initrd = "/var/lib/kata/kata-containers-initrd.img"', 'image = "/var/lib/kata/kata-containers-rootfs.img"')
 
-        $back = Set-KataHypervisor -Hypervisor StratoVirt -Root $root -WarningAction SilentlyContinue
+        $back = Set-KataHypervisor -Hypervisor StratoVirt -Initrd /var/lib/kata/kata-containers-initrd.img -Root $root -WarningAction SilentlyContinue
         $back.Initrd | Should -Be '/var/lib/kata/kata-containers-initrd.img'
         $back.Image | Should -BeNullOrEmpty
         (Get-Content $file)[10..11] | Should -Be @('initrd = "/var/lib/kata/kata-containers-initrd.img"', '#isulakata-disabled# image = "/var/lib/kata/kata-containers-rootfs.img"')
@@ -510,7 +510,7 @@ Describe 'The TOML editor' {
         $root = New-TestRoot
         $file = Join-Path $root $Defaults.TrimStart('/')
         New-Item -ItemType Directory (Split-Path $file) -Force | Out-Null
-        $text = "[hypervisor.stratovirt]`npath = `"/usr/bin/stratovirt`"`nvalid_entropy_sources = [`n    `"/dev/urandom`",`n    #use_vsock = true`n]`n"
+        $text = "[hypervisor.stratovirt]`npath = `"/usr/bin/stratovirt`"`nvalid_entropy_sources = [`n    `"/dev/urandom`",`n    #use_vsock = true`n]`n`n[proxy.kata]`npath = `"/usr/libexec/kata-containers/kata-proxy`"`n"
         [IO.File]::WriteAllText($file, $text)
         $result = Set-KataHypervisor -Hypervisor StratoVirt -Root $root -WarningAction SilentlyContinue
         $result.Changes | Should -Contain '[hypervisor.stratovirt] use_vsock = true (added)'
@@ -551,7 +551,8 @@ Describe 'The TOML editor' {
         $root = New-TestRoot
         $file = Join-Path $root $Defaults.TrimStart('/')
         New-Item -ItemType Directory (Split-Path $file) -Force | Out-Null
-        [IO.File]::WriteAllText($file, "enable_netmon = true`n`n[hypervisor.qemu]`npath = `"/usr/bin/qemu-kvm`"`n`n[netmon]`n#enable_netmon = true`n")
+        [IO.File]::WriteAllText($file, "enable_netmon = true`n`n[hypervisor.qemu]`npath = `"/usr/bin/qemu-kvm`"`n`n[netmon]`n#enable_netmon = true`npath = `"/usr/bin/kata-netmon`"`n")
+        New-Item -ItemType File (Join-Path $root 'usr/bin/kata-netmon') -Force | Out-Null
         $result = Set-KataHypervisor -Hypervisor StratoVirt -Root $root -WarningAction SilentlyContinue
         $result.Changes | Should -Contain 'enable_netmon = true before the first table (line 1) commented out: kata reads it only from [netmon]; it is set in [netmon] instead'
         $lines = Get-Content $file

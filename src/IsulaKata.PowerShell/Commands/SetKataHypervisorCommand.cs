@@ -28,7 +28,8 @@ public sealed class SetKataHypervisorCommand : IsulaKataCmdlet
     [ValidateNotNullOrEmpty]
     public string? ConfigPath { get; set; }
 
-    /// <summary>The guest kernel (StratoVirt default /var/lib/kata/vmlinux.bin; QEMU keeps the configured one).</summary>
+    /// <summary>The guest kernel. By default the configured or shipped one when it exists, else /var/lib/kata/kernel
+    /// (every openEuler kata RPM ships it), else the guide's /var/lib/kata/vmlinux.bin, which must then be placed.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string? Kernel { get; set; }
@@ -60,7 +61,8 @@ public sealed class SetKataHypervisorCommand : IsulaKataCmdlet
     [ValidateNotNullOrEmpty]
     public string? WrapperPath { get; set; }
 
-    /// <summary>StratoVirt only: ozone_path, to start StratoVirt in the Ozone sandbox (e.g. /usr/bin/ozone).</summary>
+    /// <summary>StratoVirt only, openEuler's kata 2.x: ozone_path, to start StratoVirt in the Ozone sandbox (e.g.
+    /// /usr/bin/ozone). path then names the StratoVirt binary itself (no wrapper), so -LogLevel and -WrapperPath are refused.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string? OzonePath { get; set; }
@@ -101,10 +103,10 @@ public sealed class SetKataHypervisorCommand : IsulaKataCmdlet
             };
 
             KataHypervisorPlan plan = configurator.Plan(request);
-            WriteVerbose($"Kata configuration '{plan.ConfigPath}': {plan.Location.Reason}.");
+            WriteVerbose($"Kata configuration '{plan.Location.Path}': {plan.Location.Reason}; kata {plan.Described.KataGeneration} (told by {plan.Described.GenerationSource}).");
             if (!plan.Changed)
             {
-                WriteVerbose($"'{plan.ConfigPath}' already configures {request.Hypervisor}; nothing to change.");
+                WriteVerbose($"'{plan.TargetPath}' already configures {request.Hypervisor}; nothing to change.");
                 WriteWarnings(plan.Warnings);
                 WriteObject(plan.ToConfig(false, null));
                 return;
@@ -112,7 +114,13 @@ public sealed class SetKataHypervisorCommand : IsulaKataCmdlet
             // The configuration points at the wrapper: both are written, or neither.
             bool wrapper = !plan.WrapperChanged || ShouldProcessChange(plan.WrapperPath!, "Write the StratoVirt wrapper script (mode 0755): "
                 + string.Join(" ", plan.WrapperText!.Split('\n')[^3..^1]));
-            bool config = !plan.ConfigChanged || ShouldProcessChange(plan.ConfigPath, "Update: " + string.Join("; ", plan.Changes));
+            string action = plan.Way switch
+            {
+                KataConfigWay.Removed => "Remove (kata reads the packaged file again): ",
+                KataConfigWay.FromShipped => "Write from the package's own file: ",
+                _ => "Update: ",
+            };
+            bool config = !plan.ConfigChanged || ShouldProcessChange(plan.TargetPath, action + string.Join("; ", plan.Changes));
             if (!wrapper || !config)
             {
                 WriteWarnings(plan.Warnings);

@@ -2,7 +2,6 @@ using System;
 using System.IO;
 using IsulaKata.Core;
 using IsulaKata.Isulad;
-using IsulaKata.Kata;
 
 namespace IsulaKata.Kata;
 
@@ -10,9 +9,9 @@ namespace IsulaKata.Kata;
 public static class ConfiguredHypervisor
 {
     /// <summary>
-    /// StratoVirt or Qemu as the kata configuration kata reads names it (Get-KataHypervisor's reader), or null when
-    /// that is not known: no configuration, one that cannot be read, or another hypervisor. This is the one place
-    /// that reads it: Test-SecureContainer's default -Hypervisor and the doctor's storage-driver rule use it.
+    /// StratoVirt or Qemu as the kata configuration kata reads names it (found by <see cref="KataConfigLocator"/>, read
+    /// by Get-KataHypervisor's <see cref="KataHypervisorDescriber"/>), or null when that is not known: no configuration,
+    /// one that cannot be read, or another hypervisor. Test-SecureContainer's default -Hypervisor and the doctor use it.
     /// </summary>
     /// <param name="host">The target system.</param>
     /// <param name="configPath">The kata configuration to read; null for the one kata reads.</param>
@@ -20,7 +19,7 @@ public static class ConfiguredHypervisor
     {
         try
         {
-            return HypervisorProcesses.Normalize(new KataHypervisorConfigurator(host).Read(configPath, IsuladRules.KataShimV2).Hypervisor);
+            return HypervisorProcesses.Normalize(new KataHypervisorDescriber(host).Read(configPath, IsuladRules.KataShimV2).Hypervisor);
         }
         catch (Exception error) when (error is IsulaKataException or IOException or UnauthorizedAccessException)
         {

@@ -4,16 +4,33 @@ using System.Collections.Generic;
 namespace IsulaKata.Kata;
 
 /// <summary>The hypervisor kata is configured to start, as Set-KataHypervisor left it or Get-KataHypervisor found it.</summary>
-public sealed class KataHypervisorConfig
+public sealed record KataHypervisorConfig
 {
     /// <summary>The kata configuration.toml, as the target system sees it.</summary>
     public string ConfigPath { get; internal init; } = string.Empty;
 
-    /// <summary>Why this file: <c>Parameter</c> (-ConfigPath), <c>Etc</c> (the override kata reads first) or <c>Defaults</c>.</summary>
+    /// <summary>Why this file: <c>Parameter</c> (-ConfigPath), <c>Environment</c> (KATA_CONF_FILE from isulad's environment),
+    /// <c>Etc</c> (the override kata reads first) or <c>Defaults</c>.</summary>
     public string ConfigSource { get; internal init; } = string.Empty;
 
     /// <summary>The reason in words, e.g. "/etc/kata-containers/configuration.toml does not exist, so kata reads the packaged defaults".</summary>
     public string ConfigReason { get; internal init; } = string.Empty;
+
+    /// <summary>The installed kata's version when a program told it (rpm, kata-runtime, the shim), else null.</summary>
+    public string? KataVersion { get; internal init; }
+
+    /// <summary><c>1</c> (kata 1.x), <c>2</c> (openEuler's 2.1.0), <c>3</c> (upstream's Go runtime) or <c>runtime-rs</c>.</summary>
+    public string KataGeneration { get; internal init; } = string.Empty;
+
+    /// <summary>How the generation was told: the program asked, or the configuration's tables and keys.</summary>
+    public string GenerationSource { get; internal init; } = string.Empty;
+
+    /// <summary>The package's own per-hypervisor file the configuration was made from (e.g.
+    /// /usr/share/defaults/kata-containers/configuration-stratovirt.toml); null when the file was edited in place.</summary>
+    public string? ShippedConfig { get; internal init; }
+
+    /// <summary>kata 3.x's config.d drop-ins beside the configuration; their keys win over the file's.</summary>
+    public IReadOnlyList<string> DropIns { get; internal init; } = Array.Empty<string>();
 
     /// <summary>StratoVirt, Qemu, or the table name of another hypervisor (clh, firecracker, dragonball); null when none is active.</summary>
     public string? Hypervisor { get; internal init; }
@@ -34,6 +51,16 @@ public sealed class KataHypervisorConfig
     public string? Image { get; internal init; }
 
     public string? BlockDeviceDriver { get; internal init; }
+
+    /// <summary><c>machine_type</c> of the hypervisor table (microvm for StratoVirt; q35 or virt for QEMU).</summary>
+    public string? MachineType { get; internal init; }
+
+    /// <summary><c>[netmon] enable_netmon</c> (kata 1.x and 2.x).</summary>
+    public bool? EnableNetmon { get; internal init; }
+
+    /// <summary><c>[netmon] path</c>, and whether that binary exists on the target.</summary>
+    public string? NetmonPath { get; internal init; }
+    public bool? NetmonPathExists { get; internal init; }
     public bool? UseVsock { get; internal init; }
 
     /// <summary><c>[runtime] sandbox_cgroup_with_emulator</c>; null when this kata has no such key (kata 2.x and later).</summary>

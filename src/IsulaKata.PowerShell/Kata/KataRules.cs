@@ -15,20 +15,16 @@ public enum KataHypervisorKind
 /// <summary>What kata reads, where, and which table owns which key (see DOMAIN.md).</summary>
 public static class KataRules
 {
-    /// <summary>The file kata reads first when it exists.</summary>
-    public const string EtcConfigPath = "/etc/kata-containers/configuration.toml";
-
-    /// <summary>The file the package ships; read when <see cref="EtcConfigPath"/> does not exist.</summary>
-    public const string DefaultsConfigPath = "/usr/share/defaults/kata-containers/configuration.toml";
-
     public const string DefaultRuntime = "io.containerd.kata.v2";
     public const string DefaultWrapperPath = "/usr/local/libexec/isulakata/stratovirt.sh";
     public const string DefaultStratoVirtPath = "/usr/bin/stratovirt";
     public const string DefaultQemuPath = "/usr/bin/qemu-kvm";
-    public const string DefaultStratoVirtKernel = "/var/lib/kata/vmlinux.bin";
 
-    /// <summary>The kernel openEuler's kata 1.x QEMU configuration names; used only when a new QEMU table needs one.</summary>
-    public const string DefaultQemuKernel = "/var/lib/kata/kernel";
+    /// <summary>The guide's kernel: used only when no kernel is configured or shipped (Install-KataGuestKernel places it).</summary>
+    public const string GuideKernel = "/var/lib/kata/vmlinux.bin";
+
+    /// <summary>The kernel every openEuler kata RPM ships (bzImage on x86_64, arm64 Image on aarch64).</summary>
+    public const string PackageKernel = "/var/lib/kata/kernel";
 
     public const string DefaultInitrd = "/var/lib/kata/kata-containers-initrd.img";
     public const string DefaultLogLevel = "info";
@@ -103,20 +99,72 @@ public static class KataRules
         return lower;
     }
 
-    /// <summary>Refuses a path that is not absolute or that cannot be written into a config or a shell script.</summary>
+    /// <summary>Refuses a path that is not absolute, names a folder (a trailing '/'), or holds a control character
+    /// (a newline would start a new line of the wrapper script or the configuration).</summary>
     public static void ValidateTargetPath(string parameter, string path)
     {
-        if (!path.StartsWith('/') || path.Any(c => char.IsControl(c)))
+        if (!path.StartsWith('/'))
         {
             throw new IsulaKataException("PathNotAbsolute", FailureKind.InvalidArgument,
                 $"{parameter} '{path}' is not an absolute path of the target system.",
                 $"Give {parameter} as the target system sees it, starting with '/' (for example {Example(parameter)}).", path);
         }
+        if (path.Any(char.IsControl) || path.Any(c => char.IsSurrogate(c)) && !IsWellFormed(path))
+        {
+            throw new IsulaKataException("PathNotValid", FailureKind.InvalidArgument,
+                $"{parameter} holds a control character (a newline, a tab, NUL...): it cannot name a file in kata's configuration or the wrapper script.",
+                $"Give {parameter} as a plain path (for example {Example(parameter)}).", path);
+        }
+        if (path.Length > 1 && path.EndsWith('/'))
+        {
+            throw new IsulaKataException("PathIsFolder", FailureKind.InvalidArgument,
+                $"{parameter} '{path}' ends with '/': it names a folder, and kata needs a file.",
+                $"Give {parameter} as the path of a file (for example {Example(parameter)}).", path);
+        }
+    }
+
+    /// <summary>A path with '//' and '.' removed and '..' applied, as the kernel resolves it (without following links).</summary>
+    public static string Normalize(string path)
+    {
+        var parts = new List<string>();
+        foreach (string part in path.Split('/', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (part == ".")
+            {
+                continue;
+            }
+            if (part == "..")
+            {
+                if (parts.Count > 0)
+                {
+                    parts.RemoveAt(parts.Count - 1);
+                }
+                continue;
+            }
+            parts.Add(part);
+        }
+        return "/" + string.Join('/', parts);
+    }
+
+    private static bool IsWellFormed(string text)
+    {
+        for (int i = 0; i < text.Length; i++)
+        {
+            if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                i++;
+            }
+            else if (char.IsSurrogate(text[i]))
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static string Example(string parameter) => parameter switch
     {
-        "-Kernel" => DefaultStratoVirtKernel,
+        "-Kernel" => PackageKernel,
         "-Initrd" => DefaultInitrd,
         "-WrapperPath" => DefaultWrapperPath,
         "-HypervisorPath" => DefaultStratoVirtPath,

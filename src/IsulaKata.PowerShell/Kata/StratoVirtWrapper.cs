@@ -16,11 +16,19 @@ public static class StratoVirtWrapper
     public const UnixFileMode Mode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
         | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute;
 
+    /// <summary>The line that makes a script this module's wrapper: only a file whose second line is exactly this is replaced.</summary>
+    public const string MarkerLine = "# StratoVirt for kata-containers, written by IsulaKata (Set-KataHypervisor).";
+
+    /// <summary>The script; <paramref name="logLevel"/> must be one of <see cref="KataRules.LogLevels"/> (it is written bare).</summary>
     public static string Render(string binary, string logLevel)
     {
+        if (!KataRules.LogLevels.Contains(logLevel))
+        {
+            throw new ArgumentException($"'{logLevel}' is not a StratoVirt log level.", nameof(logLevel));
+        }
         var script = new StringBuilder();
         script.Append("#!/bin/sh\n");
-        script.Append("# StratoVirt for kata-containers, written by IsulaKata (Set-KataHypervisor).\n");
+        script.Append(MarkerLine).Append('\n');
         script.Append("# kata starts this script as its hypervisor: it sets StratoVirt's log level, then runs the binary\n");
         script.Append("# with kata's arguments unchanged. Change the level with Set-KataHypervisor -LogLevel; edits here are replaced.\n");
         script.Append("export STRATOVIRT_LOG_LEVEL=").Append(logLevel).Append('\n');
@@ -28,7 +36,14 @@ public static class StratoVirtWrapper
         return script.ToString();
     }
 
-    /// <summary>The binary and log level of a wrapper (this module's or the guide's); null when the text is not one.</summary>
+    /// <summary>Whether <paramref name="text"/> is a wrapper this module wrote (its marker line), so it may be replaced.</summary>
+    public static bool IsOurs(string text)
+    {
+        string[] lines = text.Split('\n', 3);
+        return lines.Length >= 2 && lines[0].StartsWith("#!", StringComparison.Ordinal) && lines[1].TrimEnd('\r') == MarkerLine;
+    }
+
+    /// <summary>The binary and log level of a wrapper (this module's or the guide's), for describing it; null when the text is not one.</summary>
     public static (string Binary, string? LogLevel)? Parse(string text)
     {
         if (!text.StartsWith("#!", StringComparison.Ordinal))

@@ -9,7 +9,7 @@ using IsulaKata.Kata;
 namespace IsulaKata.Doctor.Checks;
 
 /// <summary>
-/// kata's configuration, read with Get-KataHypervisor's engine (<see cref="KataHypervisorConfigurator"/>): which file
+/// kata's configuration, read with Get-KataHypervisor's engine (<see cref="KataHypervisorDescriber"/>): which file
 /// kata reads, exactly one active hypervisor table, every key in the table kata reads it from, and the hypervisor
 /// binary, wrapper, kernel and initrd (or image) there, executable where they must be.
 /// </summary>
@@ -22,6 +22,8 @@ public sealed class KataChecks : HostCheckArea
     private const string WrapperName = "StratoVirt wrapper";
     private const string KernelName = "Guest kernel";
     private const string InitrdName = "Guest initrd or image";
+    private const string GenerationName = "Kata generation";
+    private const string NetmonName = "Netmon";
 
     public KataChecks(HostCheckContext context) : base(context) { }
 
@@ -36,6 +38,7 @@ public sealed class KataChecks : HostCheckArea
             yield break;
         }
         yield return Configuration(config);
+        yield return Generation(config);
         yield return Tables(config);
         foreach (IsulaKataCheck check in Keys(config, editor))
         {
@@ -52,15 +55,41 @@ public sealed class KataChecks : HostCheckArea
         }
         yield return Kernel(config);
         yield return Initrd(config);
+        if (config.NetmonPath is not null)
+        {
+            yield return Netmon(config);
+        }
+    }
+
+    private IsulaKataCheck Generation(KataHypervisorConfig config)
+    {
+        string version = config.KataVersion is null ? string.Empty : $" {config.KataVersion}";
+        string drops = config.DropIns.Count == 0 ? string.Empty : $"; config.d drop-ins: {string.Join(", ", config.DropIns)}";
+        return Pass(GenerationName, $"kata{version}, generation {config.KataGeneration} (told by {config.GenerationSource}){drops}.");
+    }
+
+    private IsulaKataCheck Netmon(KataHypervisorConfig config)
+    {
+        const string remedy = "Set-KataHypervisor -Hypervisor StratoVirt   (points [netmon] path at /usr/bin/kata-netmon when that exists, else leaves netmon off)";
+        if (config.EnableNetmon != true)
+        {
+            return Pass(NetmonName, $"netmon is off ([netmon] path '{config.NetmonPath}').");
+        }
+        return config.NetmonPathExists switch
+        {
+            true => Pass(NetmonName, $"netmon is on and '{config.NetmonPath}' exists."),
+            false => Fail(NetmonName, $"[netmon] enable_netmon = true, but '{config.NetmonPath}' does not exist: kata {config.KataGeneration}.x fails every sandbox whose netmon cannot start.", remedy),
+            _ => Warn(NetmonName, $"Whether '{config.NetmonPath}' exists cannot be told (it is a link that leaves the root).", "Check it on the running system."),
+        };
     }
 
     private (KataHypervisorConfig?, TomlEditor?, IsulaKataCheck?) Read()
     {
         try
         {
-            KataHypervisorConfig config = new KataHypervisorConfigurator(Host).Read(Context.KataConfigPath, IsuladRules.KataShimV2);
+            KataHypervisorConfig config = new KataHypervisorDescriber(Host).Read(Context.KataConfigPath, IsuladRules.KataShimV2);
             // The keys' places need the syntax tree, which the configuration object does not carry.
-            TomlEditor editor = TomlEditor.Parse(Host.Files.ReadText(config.ConfigPath) ?? string.Empty, config.ConfigPath);
+            TomlEditor editor = TomlEditor.Parse(KataConfigText.WithoutBom(KataConfigText.Read(Host.Files, config.ConfigPath) ?? string.Empty), config.ConfigPath);
             return (config, editor, null);
         }
         catch (IsulaKataException error)
@@ -117,7 +146,7 @@ public sealed class KataChecks : HostCheckArea
         }
         // With several active tables kata may read any of them: a key misplaced against one is misplaced against all.
         List<MisplacedKey> misplaced = config.ActiveHypervisors
-            .SelectMany(table => KataHypervisorConfigurator.MisplacedKeys(editor, table))
+            .SelectMany(table => KataHypervisorTables.Misplaced(editor, table))
             .GroupBy(m => (m.Place, m.Key)).Select(g => g.First()).ToList();
         foreach (MisplacedKey key in misplaced)
         {
@@ -165,7 +194,7 @@ public sealed class KataChecks : HostCheckArea
 
     private IsulaKataCheck Kernel(KataHypervisorConfig config)
     {
-        const string remedy = "Install-KataGuestKernel -Path <vmlinux.bin>   (or -Uri)";
+        const string remedy = "Install kata-containers (it ships /var/lib/kata/kernel), or Install-KataGuestKernel -Path <kernel>   (or -Uri)";
         if (config.Kernel is null)
         {
             return Fail(KernelName, "The hypervisor table names no kernel, so kata cannot boot a VM.", remedy);

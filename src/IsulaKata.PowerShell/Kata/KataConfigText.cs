@@ -1,0 +1,79 @@
+using System;
+using System.IO;
+using System.Text;
+using IsulaKata.Core;
+
+namespace IsulaKata.Kata;
+
+/// <summary>
+/// A kata configuration file's text, read strictly: bytes that are not UTF-8 are refused (never turned into U+FFFD,
+/// which writing back would make permanent), a byte order mark is kept as the first character so that writing the
+/// text back keeps it, and only a regular file is read (a FIFO would block, a device is no configuration).
+/// </summary>
+public static class KataConfigText
+{
+    /// <summary>The byte order mark, as the first character of a text that had one.</summary>
+    public const char Bom = '\uFEFF';
+
+    private const long MaxSize = 16 * 1024 * 1024;
+    private static readonly UTF8Encoding Strict = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    /// <summary>The file's text (with a leading <see cref="Bom"/> when the file has one), or null when it does not exist.</summary>
+    public static string? Read(HostFiles files, string path)
+    {
+        string host = files.ToHostPath(path);
+        var info = new FileInfo(host);
+        if (!info.Exists)
+        {
+            if (Directory.Exists(host))
+            {
+                throw new IsulaKataException("KataConfigNotAFile", FailureKind.InvalidData,
+                    $"'{path}' is a folder, not a kata configuration file.", $"Remove the folder '{path}' or pass the configuration file with -ConfigPath.", path);
+            }
+            return null;
+        }
+        if (Native.TryStat(host, out Native.StatxBuffer stat) && (stat.Mode & 0xF000) != 0x8000)
+        {
+            throw new IsulaKataException("KataConfigNotAFile", FailureKind.InvalidData,
+                $"'{path}' is not a regular file (a FIFO, socket or device stands there); it was not read.",
+                $"Put kata's configuration file at '{path}', or pass the file with -ConfigPath.", path);
+        }
+        if (info.Length > MaxSize)
+        {
+            throw new IsulaKataException("KataConfigTooLarge", FailureKind.InvalidData,
+                $"'{path}' is {info.Length} bytes; a kata configuration is a few tens of kilobytes.", $"Check what '{path}' holds.", path);
+        }
+        return Decode(File.ReadAllBytes(host), path);
+    }
+
+    /// <summary>Strict UTF-8; a byte order mark becomes a leading <see cref="Bom"/>.</summary>
+    public static string Decode(byte[] bytes, string path)
+    {
+        try
+        {
+            return Strict.GetString(bytes);
+        }
+        catch (DecoderFallbackException error)
+        {
+            int at = error.Index >= 0 ? error.Index : 0;
+            int line = 1;
+            for (int i = 0; i < Math.Min(at, bytes.Length); i++)
+            {
+                if (bytes[i] == '\n')
+                {
+                    line++;
+                }
+            }
+            throw new IsulaKataException("KataConfigNotUtf8", FailureKind.InvalidData,
+                $"'{path}' is not UTF-8 text (an invalid byte sequence near line {line}); TOML files are UTF-8, and the module edits no file it cannot write back byte for byte. The file was not changed.",
+                $"Fix the bytes near line {line} of '{path}' (or restore it from a backup), then run the command again.", path, error);
+        }
+    }
+
+    /// <summary>The text without its byte order mark, for parsing.</summary>
+    public static string WithoutBom(string text) => text.Length > 0 && text[0] == Bom ? text.Substring(1) : text;
+
+    /// <summary>Gives <paramref name="edited"/> the byte order mark <paramref name="original"/> had.</summary>
+    public static string KeepBom(string original, string edited)
+        => original.Length > 0 && original[0] == Bom && (edited.Length == 0 || edited[0] != Bom) ? Bom + edited : edited;
+}

@@ -1,0 +1,100 @@
+using System;
+using System.IO;
+
+namespace IsulaKata.Kata;
+
+/// <summary>
+/// What a guest kernel file is, from its first bytes, and whether a hypervisor boots it on an architecture. Facts from
+/// StratoVirt's boot documentation (its microvm boots an ELF vmlinux, a bzImage or a PE kernel on x86_64 and the PE
+/// arm64 <c>Image</c> on aarch64) and QEMU's (<c>-kernel</c> takes a bzImage or an ELF/PVH vmlinux on x86_64, an
+/// arm64 <c>Image</c> on aarch64).
+/// </summary>
+public static class KataKernelFormat
+{
+    public const string Elf = "ELF vmlinux";
+    public const string BzImage = "bzImage";
+    public const string Arm64Image = "arm64 Image";
+    public const string Pe = "PE";
+    public const string Unknown = "unknown";
+
+    /// <summary>The format of a kernel file on this machine, or null when it cannot be read.</summary>
+    public static string? Of(string hostFile)
+    {
+        byte[] head = new byte[0x240];
+        int read;
+        if (!IsulaKata.Core.Native.TryStat(hostFile, out IsulaKata.Core.Native.StatxBuffer stat) || (stat.Mode & 0xF000) != 0x8000)
+        {
+            return null;
+        }
+        try
+        {
+            using FileStream stream = new(hostFile, new FileStreamOptions { Mode = FileMode.Open, Access = FileAccess.Read, Options = FileOptions.None });
+            if (!stream.CanSeek)
+            {
+                return null;
+            }
+            read = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+        bool At(int offset, params byte[] bytes)
+        {
+            if (read < offset + bytes.Length)
+            {
+                return false;
+            }
+            for (int i = 0; i < bytes.Length; i++)
+            {
+                if (head[offset + i] != bytes[i])
+                {
+                    return false;
+                }
+            }
+            return true;
+        }
+        if (At(0, 0x7F, (byte)'E', (byte)'L', (byte)'F'))
+        {
+            return Elf;
+        }
+        // An arm64 Image carries "ARM\x64" at 0x38 (with an EFI stub it also starts with "MZ": the PE Image).
+        if (At(0x38, (byte)'A', (byte)'R', (byte)'M', 0x64))
+        {
+            return Arm64Image;
+        }
+        // A bzImage carries "HdrS" at 0x202 (with an EFI stub it also starts with "MZ").
+        if (At(0x202, (byte)'H', (byte)'d', (byte)'r', (byte)'S'))
+        {
+            return BzImage;
+        }
+        if (At(0, (byte)'M', (byte)'Z'))
+        {
+            return Pe;
+        }
+        return Unknown;
+    }
+
+    /// <summary>Why <paramref name="hypervisor"/> cannot boot <paramref name="format"/> on <paramref name="architecture"/>; null when it can (or it cannot be told).</summary>
+    public static string? Problem(string format, KataHypervisorKind hypervisor, string architecture)
+    {
+        if (format == Unknown)
+        {
+            return "it is neither an ELF vmlinux, a bzImage, a PE kernel nor an arm64 Image";
+        }
+        bool arm = architecture == KataGeneration.Aarch64;
+        if (arm)
+        {
+            return format == Arm64Image ? null : $"it is an x86 kernel ({format}), and this is an aarch64 host, where {KataRules.DisplayName(KataRules.TableOf(hypervisor))} boots an arm64 Image";
+        }
+        if (format == Arm64Image)
+        {
+            return "it is an arm64 Image, and this is an x86_64 host";
+        }
+        if (hypervisor == KataHypervisorKind.Qemu && format == Pe)
+        {
+            return "QEMU's -kernel on x86_64 boots a bzImage or an ELF vmlinux, not a bare PE file";
+        }
+        return null;
+    }
+}
