@@ -159,7 +159,8 @@ if ($result.Count -eq 0 -and $failures.Count -gt 0) { throw $failures[0] }
         _cancellation = cancellation;
         _local = new Lazy<RunspacePool>(() =>
         {
-            RunspacePool pool = RunspaceFactory.CreateRunspacePool(1, Math.Max(1, options.ThrottleLimit), InitialSessionState.CreateDefault2(), null);
+            RunspacePool pool = RunspaceFactory.CreateRunspacePool(InitialSessionState.CreateDefault2());
+            pool.SetMaxRunspaces(Math.Max(1, options.ThrottleLimit));
             pool.Open();
             return pool;
         }, LazyThreadSafetyMode.ExecutionAndPublication);
@@ -288,8 +289,10 @@ if ($result.Count -eq 0 -and $failures.Count -gt 0) { throw $failures[0] }
                 }
             });
             object? serialized = output.SingleOrDefault();
-            object?[] results = serialized is string xml ? ((IEnumerable)PSSerializer.Deserialize(xml)).Cast<object?>().Select(Rehydrator.Rebuild).ToArray()
-                : Array.Empty<object?>();
+            object? deserialized = serialized is string xml ? PSSerializer.Deserialize(xml) : null;
+            object?[] results = (deserialized is PSObject bag ? bag.BaseObject : deserialized) is IEnumerable items and not string
+                ? items.Cast<object?>().Select(Rehydrator.Rebuild).ToArray()
+                : deserialized is null ? Array.Empty<object?>() : new[] { Rehydrator.Rebuild(deserialized) };
             return Ended(null, results);
         }
         catch (RuntimeException error)
@@ -298,8 +301,9 @@ if ($result.Count -eq 0 -and $failures.Count -gt 0) { throw $failures[0] }
                 ? Failure(new OperationCanceledException($"{target.Name}: stopped at {stage}."), "FleetHostStopped", ErrorCategory.OperationStopped, target.Name)
                 : Retarget(error.ErrorRecord, target));
         }
-        catch (Exception error) when (error is InvalidOperationException or IOException or OperationCanceledException)
+        catch (Exception error)
         {
+            // Whatever went wrong belongs to this host alone: every other host goes on.
             return Ended(Failure(error, _cancellation.IsCancellationRequested ? "FleetHostStopped" : "FleetHostFailed",
                 _cancellation.IsCancellationRequested ? ErrorCategory.OperationStopped : ErrorCategory.ConnectionError, target.Name));
         }

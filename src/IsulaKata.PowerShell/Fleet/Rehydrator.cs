@@ -28,7 +28,7 @@ public static class Rehydrator
                 return null;
             case PSObject wrapped:
                 string? typeName = wrapped.TypeNames.FirstOrDefault(t => t.StartsWith(Deserialized + "IsulaKata.", StringComparison.Ordinal));
-                if (typeName is not null && Module.GetType(typeName.Substring(Deserialized.Length)) is Type type)
+                if (typeName is not null && Module.GetType(typeName.Substring(Deserialized.Length)) is Type { IsArray: false } type)
                 {
                     return Build(type, wrapped);
                 }
