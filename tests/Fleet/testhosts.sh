@@ -45,12 +45,12 @@ start() {
         mount --bind "$h/modules" /usr/local/share/powershell/Modules
         mount --bind "$h/user-modules" /root/.local/share/powershell/Modules
         mount --bind "$h/bashrc" /root/.bashrc
-        exec /usr/sbin/sshd -D -f "$h/sshd_config" -E "$h/sshd.log"' sh "$h" &
+        exec /usr/sbin/sshd -D -f "$h/sshd_config" -E "$h/sshd.log"' sh "$h" </dev/null >"$h/start.log" 2>&1 &
     echo $! > "$h/sshd.pid"
     # Ready when the port answers.
     for _ in $(seq 1 100); do
         (exec 3<>/dev/tcp/10.213.$n.2/22) 2>/dev/null && return 0
-        kill -0 "$(cat "$h/sshd.pid")" 2>/dev/null || { echo "sshd of host $n exited: $(cat "$h/sshd.log" 2>/dev/null)" >&2; return 1; }
+        kill -0 "$(cat "$h/sshd.pid")" 2>/dev/null || { echo "sshd of host $n exited: $(cat "$h/start.log" "$h/sshd.log" 2>/dev/null)" >&2; return 1; }
         sleep 0.1
     done
     echo "sshd of host $n does not answer" >&2
