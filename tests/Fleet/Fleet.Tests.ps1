@@ -136,7 +136,10 @@ Describe 'Fleet over SSH' {
         It 'a host whose isulad refuses to restart stops at Runtime with daemon.json rolled back; the others converge (-ErrorAction Stop keeps them)' {
             Reset-Host
             Set-Content "$Dir/h2/state/fail-if-config-contains" 'devicemapper' -NoNewline
-            { Set-IsulaKataConfiguration -Configuration $Document -Session $Sessions -ErrorAction Stop -OutVariable results } | Should -Throw
+            $stopped = $null
+            try { $null = Set-IsulaKataConfiguration -Configuration $Document -Session $Sessions -ErrorAction Stop -OutVariable results }
+            catch { $stopped = $_ }
+            $stopped.FullyQualifiedErrorId | Should -BeLike 'IsuladRestartFailed,*' -Because 'the failed host''s error is written, after every result'
             $results.Count | Should -Be 4
             $failed = $results | Where-Object ComputerName -EQ '10.213.2.2'
             $failed.Succeeded | Should -BeFalse

@@ -134,7 +134,7 @@ Invoke-Command -Session $Session -ArgumentList $staging, $Version, $Expected -Sc
 param([string] $Command, [hashtable] $Parameters)
 $result = @(& ""IsulaKata\$Command"" @Parameters -ErrorAction SilentlyContinue -ErrorVariable failures)
 if ($result.Count -eq 0 -and $failures.Count -gt 0) { throw $failures[0] }
-[System.Management.Automation.PSSerializer]::Serialize($result, 12)";
+[System.Management.Automation.PSSerializer]::Serialize(@($result | ForEach-Object { [IsulaKata.Fleet.Rehydrator]::Portable($_) }), 12)";
 
     private readonly FleetOptions _options;
     private readonly string _moduleBase;

@@ -49,6 +49,41 @@ public static class Rehydrator
     /// <summary>Rebuilds a value as <typeparamref name="T"/>, or null when it is not one.</summary>
     public static T? Rebuild<T>(object? value) where T : class => Rebuild(value) as T;
 
+    /// <summary>
+    /// A fleet result ready to travel: each ErrorRecord replaced by one holding only its id, category, target, message
+    /// and fix. A live ErrorRecord drags its exception's whole object graph (stack, method, assembly) into the
+    /// serializer, which at the depth a result needs grows without bound.
+    /// </summary>
+    public static object? Portable(object? value) => value switch
+    {
+        PSObject wrapped => Portable(wrapped.BaseObject),
+        IsulaKataHostResult host => host with
+        {
+            Error = Portable(host.Error),
+            Sections = host.Sections.Select(s => s with { Error = Portable(s.Error) }).ToArray(),
+        },
+        IsulaKataConfigurationTest test => test with
+        {
+            Error = Portable(test.Error),
+            Sections = test.Sections.Select(s => s with { Error = Portable(s.Error) }).ToArray(),
+        },
+        IsulaKataSectionResult section => section with { Error = Portable(section.Error) },
+        _ => value,
+    };
+
+    private static ErrorRecord? Portable(ErrorRecord? error)
+    {
+        if (error is null)
+        {
+            return null;
+        }
+        object? target = error.TargetObject is null or string or ValueType ? error.TargetObject : error.TargetObject.ToString();
+        return new ErrorRecord(new Exception(error.Exception.Message), error.FullyQualifiedErrorId, error.CategoryInfo.Category, target)
+        {
+            ErrorDetails = error.ErrorDetails is null ? null : new ErrorDetails(error.ErrorDetails.Message) { RecommendedAction = error.ErrorDetails.RecommendedAction },
+        };
+    }
+
     private static object? Build(Type type, PSObject bag)
     {
         if (type.IsEnum)
