@@ -9,6 +9,7 @@
     Description          = 'Prepares openEuler hosts to run secure containers with iSulad, the kata shim v2 runtime (containerd-shim-kata-v2) and the StratoVirt or QEMU hypervisor: LVM thin pool storage, daemon.json, kata configuration, vhost_vsock, and a proof that containers really run in a VM. Safe by default: -WhatIf everywhere, backups, atomic writes, refusals before any disk is touched.'
     PowerShellVersion    = '7.4'
     FormatsToProcess     = @(
+        'Formats/Fleet.Format.ps1xml'
         'Formats/Host.Format.ps1xml'
         'Formats/Isulad.Format.ps1xml'
         'Formats/Kata.Format.ps1xml'
@@ -16,6 +17,7 @@
     )
     CmdletsToExport      = @(
         'Enable-VhostVsock'
+        'Get-IsulaKataConfiguration'
         'Get-IsulaRuntime'
         'Get-IsulaThinPool'
         'Get-KataHypervisor'
@@ -23,8 +25,10 @@
         'Install-KataGuestKernel'
         'New-IsulaThinPool'
         'Remove-IsulaThinPool'
+        'Set-IsulaKataConfiguration'
         'Set-IsulaRuntime'
         'Set-KataHypervisor'
+        'Test-IsulaKataConfiguration'
         'Test-IsulaKataHost'
         'Test-SecureContainer'
     )

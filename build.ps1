@@ -5,8 +5,9 @@
 .DESCRIPTION
     Build    (default) produces the installable module folder output/IsulaKata/<ModuleVersion>/.
     Test     builds and packs, then runs every Pester test in a child pwsh against that folder and that package,
-             then the real-kernel tests (tests/Integration) in a throwaway qemu guest (tests/vm/testvm.sh);
-             exits non-zero on failure.
+             then the fleet tests (tests/Fleet: four test hosts in network and mount namespaces with real sshd
+             and PowerShell remoting over SSH), then the real-kernel tests (tests/Integration) in a throwaway qemu
+             guest (tests/vm/testvm.sh); exits non-zero on failure.
     Package  builds, then produces output/IsulaKata.<ModuleVersion>.nupkg with Publish-PSResource.
     Preview  builds, then shows what the module would do on this machine without changing it.
     The version lives in one place: ModuleVersion in IsulaKata.psd1.
@@ -108,8 +109,34 @@ function Write-TestTotal {
         $failed += $vmFailed
         $skipped += [int]$vm.skipped + [int]$vm.'not-run'
     }
+    $fleetSummary = Join-Path $output 'fleet-summary.txt'
+    if (-not $Tag -and (Test-Path -LiteralPath $fleetSummary)) {
+        $fleetPassed, $fleetFailed, $fleetSkipped = (Get-Content -LiteralPath $fleetSummary).Split(' ') | ForEach-Object { [int]$_ }
+        $passed += $fleetPassed; $failed += $fleetFailed; $skipped += $fleetSkipped
+    }
     Write-Host ''
     Write-Host "total: $passed passed, $failed failed, $skipped skipped"
+}
+
+function Invoke-FleetTest {
+    # The fleet tests (tests/Fleet) after the host suite: real sshd in network and mount namespaces, PowerShell remoting
+    # over SSH. Where they cannot run they print a loud "SKIPPED: <reason>"; any failure fails the build.
+    $fleetSummary = Join-Path $output 'fleet-summary.txt'
+    Remove-Item -LiteralPath $fleetSummary -ErrorAction SilentlyContinue
+    if ($Tag) {
+        Write-Host 'Fleet tests (tests/Fleet) not selected: -Tag was given.' -ForegroundColor Yellow
+        return
+    }
+    $pesterVersion = ([xml](Get-Content -Raw (Join-Path $repo 'tests/TestDependencies.csproj'))).Project.PropertyGroup.PesterVersion
+    $nugetRoot = if ($env:NUGET_PACKAGES) { $env:NUGET_PACKAGES } else { Join-Path $HOME '.nuget/packages' }
+    $child = Get-ChildPwsh
+    & $child[0] @($child | Select-Object -Skip 1) -NoProfile -NonInteractive -File (Join-Path $repo 'tests/Fleet/Invoke-FleetSuite.ps1') `
+        -ModulePath (Join-Path $moduleDir 'IsulaKata.psd1') -PesterPath (Join-Path $nugetRoot "pester/$pesterVersion/tools/Pester.psd1") `
+        -SummaryPath $fleetSummary
+    if ($LASTEXITCODE -ne 0) {
+        Write-Host "Fleet tests failed (exit code $LASTEXITCODE)." -ForegroundColor Red
+        exit 1
+    }
 }
 
 function Invoke-VmTest {
@@ -174,7 +201,7 @@ function Invoke-Preview {
 switch ($Task) {
     'Build' { Invoke-Build }
     # The package tests install the package, so Test packs it too.
-    'Test' { Invoke-Build; Invoke-Package; Invoke-Test; Invoke-VmTest; Write-TestTotal }
+    'Test' { Invoke-Build; Invoke-Package; Invoke-Test; Invoke-FleetTest; Invoke-VmTest; Write-TestTotal }
     'Package' { Invoke-Build; Invoke-Package }
     'Preview' { Invoke-Build; Invoke-Preview }
 }
