@@ -46,7 +46,7 @@ Describe 'Thin pools on a real kernel' -Tag 'VM' {
         Get-LvmReport pvs pv pv_name | Should -BeNullOrEmpty
     }
 
-    It 'rolls back everything when lvconvert fails midway (the kernel cannot load dm_thin_pool)' {
+    It 'rolls back everything when lvcreate fails (the kernel cannot load dm_thin_pool)' {
         if (Test-Path /sys/module/dm_thin_pool) { modprobe -r dm_thin_pool }
         Test-Path /sys/module/dm_thin_pool | Should -BeFalse -Because 'the failure is injected by keeping the thin-pool target out of the kernel'
         Set-Content -LiteralPath $BlockThin -Value 'install dm_thin_pool /bin/false'
@@ -58,10 +58,10 @@ Describe 'Thin pools on a real kernel' -Tag 'VM' {
 
         $err | Should -Not -BeNullOrEmpty
         $err.FullyQualifiedErrorId | Should -Be 'ThinPoolCreateFailed,IsulaKata.Commands.NewIsulaThinPoolCommand'
-        $err.TargetObject | Should -Be 'lvconvert -y --zero n -c 64k --thinpool isula/thinpool --poolmetadata isula/thinpoolmeta'
+        $err.TargetObject | Should -Be 'lvcreate --yes --wipesignatures y --type thin-pool -n thinpool -l 95%VG --poolmetadatasize 40m --chunksize 64k --zero n --metadataprofile isula-thinpool isula'
         $err.Exception.Message | Should -Match 'failed with exit code 5'
         $err.Exception.Message | Should -Match 'thin-pool: Required device-mapper target\(s\) not detected in your kernel'
-        $err.Exception.Message | Should -Match "Rolled back: removed isula/thinpool; removed isula/thinpoolmeta; removed the volume group 'isula'; removed the PV label from /dev/vdb\. /dev/vdb is as before\."
+        $err.Exception.Message | Should -Match "Rolled back: removed '/etc/lvm/profile/isula-thinpool\.profile'; removed the volume group 'isula'; removed the PV label from /dev/vdb\. /dev/vdb is as before\."
         Get-LvmReport pvs pv pv_name | Should -BeNullOrEmpty
         Get-LvmReport lvs lv lv_name | Should -BeNullOrEmpty
         Get-Signature /dev/vdb | Should -BeNullOrEmpty
@@ -99,11 +99,8 @@ Describe 'Thin pools on a real kernel' -Tag 'VM' {
         $lines | Should -Be @(
             'What if: Performing the operation "Run" on target "pvcreate /dev/vdb".'
             'What if: Performing the operation "Run" on target "vgcreate isula /dev/vdb".'
-            'What if: Performing the operation "Run" on target "lvcreate --yes --wipesignatures y -n thinpool -l 95%VG isula".'
-            'What if: Performing the operation "Run" on target "lvcreate --yes --wipesignatures y -n thinpoolmeta -l 1%VG isula".'
-            'What if: Performing the operation "Run" on target "lvconvert -y --zero n -c 64k --thinpool isula/thinpool --poolmetadata isula/thinpoolmeta".'
             'What if: Performing the operation "Write" on target "/etc/lvm/profile/isula-thinpool.profile".'
-            'What if: Performing the operation "Run" on target "lvchange --metadataprofile isula-thinpool isula/thinpool".')
+            'What if: Performing the operation "Run" on target "lvcreate --yes --wipesignatures y --type thin-pool -n thinpool -l 95%VG --poolmetadatasize 40m --chunksize 64k --zero n --metadataprofile isula-thinpool isula".')
         Get-LvmReport pvs pv pv_name | Should -BeNullOrEmpty
         Get-Signature /dev/vdb | Should -BeNullOrEmpty
     }
