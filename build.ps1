@@ -23,7 +23,10 @@ param(
     [string] $Configuration = 'Release',
 
     # Test only: the tags of Pester tests to run (default: all).
-    [string[]] $Tag
+    [string[]] $Tag,
+
+    # Leave out the ReadyToRun copies (lib/r2r-*): a quicker build for development; the module then JIT-compiles.
+    [switch] $NoReadyToRun
 )
 
 $ErrorActionPreference = 'Stop'
@@ -63,6 +66,7 @@ function Invoke-Build {
     # Only what a user needs: no pdb, no deps.json, no XML docs.
     Copy-Item (Join-Path $staging 'lib/*.dll') (Join-Path $moduleDir 'lib')
     Copy-Item (Join-Path $staging 'bin/IsulaKata.Loader.dll') (Join-Path $moduleDir 'bin')
+    if (-not $NoReadyToRun) { Invoke-ReadyToRun -Lib (Join-Path $moduleDir 'lib') }
     Copy-Item (Join-Path $repo 'IsulaKata.psd1'), (Join-Path $source 'Module/IsulaKata.psm1'), (Join-Path $repo 'LICENSE') $moduleDir
     Copy-Item (Join-Path $source 'Formats/*.Format.ps1xml') (Join-Path $moduleDir 'Formats')
     Remove-Item -LiteralPath $staging -Recurse -Force
@@ -76,6 +80,49 @@ function Invoke-Build {
 
     $null = Test-ModuleManifest -Path (Join-Path $moduleDir 'IsulaKata.psd1')
     Write-Host "Built $moduleDir"
+}
+
+function Invoke-ReadyToRun {
+    # Precompiles the module's assemblies (lib/*.dll) with crossgen2 into lib/r2r-net<major>-linux-<arch>/ for the
+    # .NET versions of PowerShell 7.4 (net8) and 7.6 (net10), on x64 and arm64. ReadyToRun code is used only by the
+    # runtime major it was compiled for, so the loader (Loader/ModuleLoadContext.cs) picks the folder of the running
+    # runtime and architecture and falls back to the IL in lib/ anywhere else. Each copy still holds the IL, so a copy
+    # the runtime rejects only costs JIT time, never correctness.
+    param([Parameter(Mandatory)] [string] $Lib)
+    $project = Join-Path $source 'ReadyToRun/ReadyToRun.csproj'
+    $props = ([xml](Get-Content -Raw -LiteralPath $project)).Project.PropertyGroup
+    $hostArch = [System.Runtime.InteropServices.RuntimeInformation]::OSArchitecture.ToString().ToLowerInvariant()
+    $buildRid = "linux-$hostArch"
+    Invoke-Native dotnet restore $project "-p:BuildRid=$buildRid" --nologo -v quiet
+    $nugetRoot = if ($env:NUGET_PACKAGES) { $env:NUGET_PACKAGES } else { Join-Path $HOME '.nuget/packages' }
+    # The SMA reference assembly the module compiles against (PowerShellStandard.Library): calls into PowerShell stay
+    # outside the version bubble and are bound when the module loads.
+    $sma = Get-ChildItem (Join-Path $nugetRoot 'powershellstandard.library/*/lib/netstandard2.0/System.Management.Automation.dll') | Select-Object -Last 1
+    $assemblies = @(Get-ChildItem -LiteralPath $Lib -Filter *.dll)
+    $jobs = foreach ($runtime in @(@{ Major = 8; Version = $props.Net8Version }, @{ Major = 10; Version = $props.Net10Version })) {
+        $crossgen = Join-Path $nugetRoot "microsoft.netcore.app.crossgen2.$buildRid/$($runtime.Version)/tools/crossgen2"
+        if (-not (Test-Path -LiteralPath $crossgen)) { throw "crossgen2 $($runtime.Version) was not restored to '$crossgen'." }
+        foreach ($arch in 'x64', 'arm64') {
+            $framework = Join-Path $nugetRoot "microsoft.netcore.app.runtime.linux-$arch/$($runtime.Version)/runtimes/linux-$arch/lib/net$($runtime.Major).0"
+            if (-not (Test-Path -LiteralPath $framework)) { throw ".NET runtime pack linux-$arch $($runtime.Version) was not restored to '$framework'." }
+            $target = Join-Path $Lib "r2r-net$($runtime.Major)-linux-$arch"
+            New-Item -ItemType Directory -Path $target -Force | Out-Null
+            foreach ($assembly in $assemblies) {
+                [pscustomobject]@{
+                    Crossgen = $crossgen; Arch = $arch; Target = Join-Path $target $assembly.Name
+                    Arguments = @($assembly.FullName, '-o', (Join-Path $target $assembly.Name)) +
+                        @($assemblies | Where-Object Name -NE $assembly.Name | ForEach-Object { '-r', $_.FullName }) +
+                        @('-r', (Join-Path $framework '*.dll'), '-r', $sma.FullName, '--targetos:linux', "--targetarch:$arch", '-O')
+                }
+            }
+        }
+    }
+    $failed = $jobs | ForEach-Object -ThrottleLimit ([Environment]::ProcessorCount) -Parallel {
+        $log = & $_.Crossgen @($_.Arguments) 2>&1
+        if ($LASTEXITCODE -ne 0) { "crossgen2 $($_.Arguments -join ' ') failed (exit code $LASTEXITCODE): $($log -join [Environment]::NewLine)" }
+    }
+    if ($failed) { throw ($failed -join [Environment]::NewLine) }
+    Write-Host "ReadyToRun: $($jobs.Count) assemblies in $(@($jobs.Target | Split-Path -Parent | Sort-Object -Unique).Count) folders"
 }
 
 function Invoke-Test {

@@ -19,9 +19,10 @@ BeforeAll {
     }
 
     function Get-LvmReport {
-        # Rows of a real lvm JSON report, as PowerShell objects.
-        param([string] $Program, [string] $Section, [string] $Fields, [string] $Target)
+        # Rows of a real lvm JSON report, as PowerShell objects (-All: hidden volumes too, lvs -a).
+        param([string] $Program, [string] $Section, [string] $Fields, [string] $Target, [switch] $All)
         $arguments = @('--reportformat', 'json', '--units', 'b', '--nosuffix', '-o', $Fields)
+        if ($All) { $arguments += '-a' }
         if ($Target) { $arguments += $Target }
         $json = & $Program @arguments 2>$null
         @((($json -join "`n") | ConvertFrom-Json).report[0].$Section)
@@ -46,7 +47,40 @@ Describe 'Thin pools on a real kernel' -Tag 'VM' {
         Get-LvmReport pvs pv pv_name | Should -BeNullOrEmpty
     }
 
-    It 'rolls back everything when lvconvert fails midway (the kernel cannot load dm_thin_pool)' {
+    It 'builds the same pool as the guide''s commands, and says how long each way took' {
+        # The same blank 4 GiB disk twice over: New-IsulaThinPool on /dev/vdc, the guide's six commands (and its
+        # profile) on /dev/vdd, in the same boot; then every lvs field that describes a pool, hidden volumes included.
+        $module = [System.Diagnostics.Stopwatch]::StartNew()
+        $null = New-IsulaThinPool -Device /dev/vdc -VolumeGroup viamodule -Confirm:$false -WarningAction SilentlyContinue
+        $module.Stop()
+        $guide = [System.Diagnostics.Stopwatch]::StartNew()
+        pvcreate /dev/vdd | Out-Null
+        vgcreate viaguide /dev/vdd | Out-Null
+        lvcreate --wipesignatures y -n thinpool viaguide -l 95%VG | Out-Null
+        lvcreate --wipesignatures y -n thinpoolmeta viaguide -l 1%VG | Out-Null
+        lvconvert -y --zero n -c 64K --thinpool viaguide/thinpool --poolmetadata viaguide/thinpoolmeta 2>&1 | Out-Null
+        Set-Content -LiteralPath /etc/lvm/profile/viaguide-thinpool.profile -Value "activation {`n`tthin_pool_autoextend_threshold=80`n`tthin_pool_autoextend_percent=20`n}"
+        lvchange --metadataprofile viaguide-thinpool viaguide/thinpool | Out-Null
+        $guide.Stop()
+        Write-Host ('New-IsulaThinPool {0:0.00}s, guide {1:0.00}s, ratio {2:0.00}' -f $module.Elapsed.TotalSeconds, $guide.Elapsed.TotalSeconds, ($module.Elapsed.TotalSeconds / $guide.Elapsed.TotalSeconds))
+
+        $fields = 'lv_name,lv_attr,lv_size,lv_metadata_size,chunk_size,zero,discards,seg_monitor,lv_profile'
+        $describe = { param($vg) @(Get-LvmReport lvs lv $fields "$vg" -All | Sort-Object lv_name | ForEach-Object { ($_.PSObject.Properties | ForEach-Object { "$($_.Name)=$($_.Value)" }) -join ' ' }) -replace "$vg-thinpool", 'PROFILE' }
+        $ours = & $describe viamodule
+        $theirs = & $describe viaguide
+        $ours | Should -Be $theirs
+        ($ours -join "`n") | Should -Match 'lv_name=\[lvol0_pmspare\]' -Because 'both keep lvm''s spare metadata volume'
+        ($ours -join "`n") | Should -Match 'lv_name=thinpool lv_attr=twi-a-t--- .*chunk_size=65536 zero=.* lv_profile=PROFILE'
+
+        vgremove -y viamodule viaguide 2>&1 | Out-Null
+        pvremove /dev/vdc /dev/vdd | Out-Null
+        Remove-Item -LiteralPath /etc/lvm/profile/viamodule-thinpool.profile, /etc/lvm/profile/viaguide-thinpool.profile
+        wipefs --all /dev/vdc /dev/vdd | Out-Null
+        foreach ($disk in '/dev/vdc', '/dev/vdd') { Get-Signature $disk | Should -BeNullOrEmpty }
+        Get-LvmReport pvs pv pv_name | Should -BeNullOrEmpty
+    }
+
+    It 'rolls back everything when lvcreate fails (the kernel cannot load dm_thin_pool)' {
         if (Test-Path /sys/module/dm_thin_pool) { modprobe -r dm_thin_pool }
         Test-Path /sys/module/dm_thin_pool | Should -BeFalse -Because 'the failure is injected by keeping the thin-pool target out of the kernel'
         Set-Content -LiteralPath $BlockThin -Value 'install dm_thin_pool /bin/false'
@@ -58,10 +92,10 @@ Describe 'Thin pools on a real kernel' -Tag 'VM' {
 
         $err | Should -Not -BeNullOrEmpty
         $err.FullyQualifiedErrorId | Should -Be 'ThinPoolCreateFailed,IsulaKata.Commands.NewIsulaThinPoolCommand'
-        $err.TargetObject | Should -Be 'lvconvert -y --zero n -c 64k --thinpool isula/thinpool --poolmetadata isula/thinpoolmeta'
+        $err.TargetObject | Should -Be 'lvcreate --yes --wipesignatures y --type thin-pool -n thinpool -l 95%VG --poolmetadatasize 40m --chunksize 64k --zero n --metadataprofile isula-thinpool isula'
         $err.Exception.Message | Should -Match 'failed with exit code 5'
         $err.Exception.Message | Should -Match 'thin-pool: Required device-mapper target\(s\) not detected in your kernel'
-        $err.Exception.Message | Should -Match "Rolled back: removed isula/thinpool; removed isula/thinpoolmeta; removed the volume group 'isula'; removed the PV label from /dev/vdb\. /dev/vdb is as before\."
+        $err.Exception.Message | Should -Match "Rolled back: removed '/etc/lvm/profile/isula-thinpool\.profile'; removed the volume group 'isula'; removed the PV label from /dev/vdb\. /dev/vdb is as before\."
         Get-LvmReport pvs pv pv_name | Should -BeNullOrEmpty
         Get-LvmReport lvs lv lv_name | Should -BeNullOrEmpty
         Get-Signature /dev/vdb | Should -BeNullOrEmpty
@@ -99,11 +133,8 @@ Describe 'Thin pools on a real kernel' -Tag 'VM' {
         $lines | Should -Be @(
             'What if: Performing the operation "Run" on target "pvcreate /dev/vdb".'
             'What if: Performing the operation "Run" on target "vgcreate isula /dev/vdb".'
-            'What if: Performing the operation "Run" on target "lvcreate --yes --wipesignatures y -n thinpool -l 95%VG isula".'
-            'What if: Performing the operation "Run" on target "lvcreate --yes --wipesignatures y -n thinpoolmeta -l 1%VG isula".'
-            'What if: Performing the operation "Run" on target "lvconvert -y --zero n -c 64k --thinpool isula/thinpool --poolmetadata isula/thinpoolmeta".'
             'What if: Performing the operation "Write" on target "/etc/lvm/profile/isula-thinpool.profile".'
-            'What if: Performing the operation "Run" on target "lvchange --metadataprofile isula-thinpool isula/thinpool".')
+            'What if: Performing the operation "Run" on target "lvcreate --yes --wipesignatures y --type thin-pool -n thinpool -l 95%VG --poolmetadatasize 40m --chunksize 64k --zero n --metadataprofile isula-thinpool isula".')
         Get-LvmReport pvs pv pv_name | Should -BeNullOrEmpty
         Get-Signature /dev/vdb | Should -BeNullOrEmpty
     }

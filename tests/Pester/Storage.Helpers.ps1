@@ -5,6 +5,7 @@ $script:Pvs = 'pvs --reportformat json --units b --nosuffix -o pv_name,vg_name,p
 $script:Vgs = 'vgs --reportformat json --units b --nosuffix -o vg_name,vg_size,vg_free,vg_extent_size,pv_name'
 $script:Lvs = 'lvs --reportformat json --units b --nosuffix -o lv_name,vg_name,lv_attr,lv_size,data_percent,metadata_percent,lv_metadata_size,chunk_size,lv_profile,seg_monitor'
 $script:LvmConfig = 'lvmconfig --typeconfig full config/profile_dir allocation/physical_extent_size activation/thin_pool_autoextend_threshold activation/thin_pool_autoextend_percent'
+$script:LvsWithGroup = "$($script:Lvs),vg_size,vg_free,vg_extent_size"
 
 function Get-EngineError {
     # Runs an engine call and returns the IsulaKataException it threw (unwrapped from PowerShell's method errors), or $null.

@@ -161,11 +161,8 @@ Describe 'New-IsulaThinPool checks and plans on a fake machine' -Skip:(-not $Can
         ($plan.Steps | ForEach-Object { "$($_.Action) $($_.Target)" }) | Should -Be @(
             'Run pvcreate /dev/vdb'
             'Run vgcreate isula /dev/vdb'
-            'Run lvcreate --yes --wipesignatures y -n thinpool -l 95%VG isula'
-            'Run lvcreate --yes --wipesignatures y -n thinpoolmeta -l 1%VG isula'
-            'Run lvconvert -y --zero n -c 64k --thinpool isula/thinpool --poolmetadata isula/thinpoolmeta'
             "Write $state/etc/lvm/profile/isula-thinpool.profile"
-            'Run lvchange --metadataprofile isula-thinpool isula/thinpool')
+            'Run lvcreate --yes --wipesignatures y --type thin-pool -n thinpool -l 95%VG --poolmetadatasize 40m --chunksize 64k --zero n --metadataprofile isula-thinpool isula')
         Get-FakeCommand | Should -Be @($Pvs, $LvmConfig, 'wipefs --json --no-act /dev/vdb')
     }
 
@@ -321,7 +318,7 @@ Describe 'New-IsulaThinPool builds, rolls back and reconciles on a fake machine'
     }
     AfterEach { Remove-FakeHost }
 
-    It 'creates the pool and returns it as lvs reports it' {
+    It 'creates the pool with one lvcreate and returns it as one lvs reports it' {
         $plan = $creator.Plan((New-PoolRequest -Devices '/dev/vdb'))
         Clear-FakeCommand
         $pool = $creator.Apply($plan)
@@ -330,11 +327,8 @@ Describe 'New-IsulaThinPool builds, rolls back and reconciles on a fake machine'
             $Pvs, $LvmConfig, 'wipefs --json --no-act /dev/vdb'
             'pvcreate /dev/vdb'
             'vgcreate isula /dev/vdb'
-            'lvcreate --yes --wipesignatures y -n thinpool -l 95%VG isula'
-            'lvcreate --yes --wipesignatures y -n thinpoolmeta -l 1%VG isula'
-            'lvconvert -y --zero n -c 64k --thinpool isula/thinpool --poolmetadata isula/thinpoolmeta'
-            'lvchange --metadataprofile isula-thinpool isula/thinpool'
-            "$Lvs isula", "$Vgs isula")
+            'lvcreate --yes --wipesignatures y --type thin-pool -n thinpool -l 95%VG --poolmetadatasize 40m --chunksize 64k --zero n --metadataprofile isula-thinpool isula'
+            "$LvsWithGroup isula")
         Get-Content -Raw $profile | Should -BeExactly ([IsulaKata.Storage.ThinPoolReader]::ProfileText('isula', 'thinpool', 80, 20))
         (Get-Item $profile).UnixMode | Should -Be '-rw-r--r--'
 
@@ -355,38 +349,50 @@ Describe 'New-IsulaThinPool builds, rolls back and reconciles on a fake machine'
         $pool.Warnings | Should -Be @('isula/thinpool cannot autoextend: growing it by 20% needs 776.80 MiB but ''isula'' has 128 MiB free. Add a disk (''vgextend isula DEVICE'') before the pool reaches 80%.')
     }
 
+    It 'probes the host again only when asked to (a plan that waited at a prompt)' {
+        $plan = $creator.Plan((New-PoolRequest -Devices '/dev/vdb'))
+        Clear-FakeCommand
+        $pool = $creator.Apply($plan, $false)
+        Get-FakeCommand | Should -Be @(
+            'pvcreate /dev/vdb'
+            'vgcreate isula /dev/vdb'
+            'lvcreate --yes --wipesignatures y --type thin-pool -n thinpool -l 95%VG --poolmetadatasize 40m --chunksize 64k --zero n --metadataprofile isula-thinpool isula'
+            "$LvsWithGroup isula")
+        $pool.Devices | Should -Be @('/dev/vdb')
+        $pool.SizeBytes | Should -Be 4072669184
+    }
+
     It 'doubles dashes in the device path and names the profile after the volume group' {
         $pool = $creator.Apply($creator.Plan((New-PoolRequest -Devices '/dev/vdb' -VolumeGroup 'my-vg' -Name 'thin-pool')))
         $pool.DevicePath | Should -BeExactly '/dev/mapper/my--vg-thin--pool'
         $pool.Profile | Should -BeExactly "$state/etc/lvm/profile/my-vg-thinpool.profile"
-        Get-FakeCommand | Should -Contain 'lvchange --metadataprofile my-vg-thinpool my-vg/thin-pool'
-        Get-FakeCommand | Should -Contain 'lvcreate --yes --wipesignatures y -n thin-poolmeta -l 1%VG my-vg'
+        Get-FakeCommand | Should -Contain 'lvcreate --yes --wipesignatures y --type thin-pool -n thin-pool -l 95%VG --poolmetadatasize 40m --chunksize 64k --zero n --metadataprofile my-vg-thinpool my-vg'
     }
 
-    It 'rolls back everything when lvconvert fails, and quotes lvm' {
-        Set-FakeState fail-lvconvert '  thin-pool: Required device-mapper target(s) not detected in your kernel.'
+    It 'rolls back everything when lvcreate fails, and quotes lvm' {
+        Set-FakeState fail-lvcreate '  thin-pool: Required device-mapper target(s) not detected in your kernel.'
         $plan = $creator.Plan((New-PoolRequest -Devices '/dev/vdb'))
         Clear-FakeCommand
         $e = Get-EngineError { $creator.Apply($plan) }
 
         $e.ErrorId | Should -Be 'ThinPoolCreateFailed'
-        $e.Target | Should -Be 'lvconvert -y --zero n -c 64k --thinpool isula/thinpool --poolmetadata isula/thinpoolmeta'
+        $e.Target | Should -Be 'lvcreate --yes --wipesignatures y --type thin-pool -n thinpool -l 95%VG --poolmetadatasize 40m --chunksize 64k --zero n --metadataprofile isula-thinpool isula'
         $e.Message | Should -BeExactly (@(
-            "'lvconvert -y --zero n -c 64k --thinpool isula/thinpool --poolmetadata isula/thinpoolmeta' failed with exit code 5:"
+            "'lvcreate --yes --wipesignatures y --type thin-pool -n thinpool -l 95%VG --poolmetadatasize 40m --chunksize 64k --zero n --metadataprofile isula-thinpool isula' failed with exit code 5:"
             'thin-pool: Required device-mapper target(s) not detected in your kernel.'
-            "Rolled back: removed isula/thinpool; removed isula/thinpoolmeta; removed the volume group 'isula'; removed the PV label from /dev/vdb. /dev/vdb is as before.") -join [Environment]::NewLine)
-        (Get-FakeCommand | Select-Object -Skip 8) | Should -Be @(
-            $Pvs, "$Lvs isula", 'lvremove -y isula/thinpool', 'lvremove -y isula/thinpoolmeta', 'vgremove isula', $Pvs, 'pvremove /dev/vdb')
+            "Rolled back: removed '$profile'; removed the volume group 'isula'; removed the PV label from /dev/vdb. /dev/vdb is as before.") -join [Environment]::NewLine)
+        (Get-FakeCommand | Select-Object -Skip 6) | Should -Be @(
+            $Pvs, "$Lvs isula", 'vgremove isula', $Pvs, 'pvremove /dev/vdb')
         Get-Content (Join-Path $state 'lvm/pvs') | Should -BeNullOrEmpty
         Get-Content (Join-Path $state 'lvm/lvs') | Should -BeNullOrEmpty
         Test-Path $profile | Should -BeFalse
     }
 
-    It 'removes the profile it wrote and the finished pool when the last step fails' {
-        Set-FakeState fail-lvchange '  Failed to load profile isula-thinpool.'
+    It 'removes the profile it wrote when the pool cannot be made' {
+        Set-FakeState fail-lvcreate '  Failed to load profile isula-thinpool.'
         $e = Get-EngineError { $creator.Apply($creator.Plan((New-PoolRequest -Devices '/dev/vdb'))) }
         $e.ErrorId | Should -Be 'ThinPoolCreateFailed'
-        $e.Message | Should -Match "Rolled back: removed '$([regex]::Escape($profile))'; removed isula/thinpool; removed the volume group 'isula'; removed the PV label from /dev/vdb"
+        $e.Message | Should -Match "Rolled back: removed '$([regex]::Escape($profile))'; removed the volume group 'isula'; removed the PV label from /dev/vdb"
         Test-Path $profile | Should -BeFalse
         Get-ChildItem (Split-Path $profile) | Should -BeNullOrEmpty
         Get-Content (Join-Path $state 'lvm/pvs') | Should -BeNullOrEmpty
@@ -400,7 +406,7 @@ Describe 'New-IsulaThinPool builds, rolls back and reconciles on a fake machine'
     }
 
     It 'says what is left when the rollback itself fails' {
-        Set-FakeState fail-lvconvert '  thin-pool: Required device-mapper target(s) not detected in your kernel.'
+        Set-FakeState fail-lvcreate '  thin-pool: Required device-mapper target(s) not detected in your kernel.'
         Set-FakeState fail-vgremove '  Volume group "isula" not found'
         $e = Get-EngineError { $creator.Apply($creator.Plan((New-PoolRequest -Devices '/dev/vdb'))) }
         $e.ErrorId | Should -Be 'ThinPoolRollbackIncomplete'
@@ -534,11 +540,8 @@ Describe 'New-IsulaThinPool on a real loop device with fake lvm' -Skip:(-not $Ca
         Get-WhatIfLine { New-IsulaThinPool -Device $loop -WhatIf -WarningAction SilentlyContinue } | Should -Be @(
             "What if: Performing the operation `"Run`" on target `"pvcreate $loop`"."
             "What if: Performing the operation `"Run`" on target `"vgcreate isula $loop`"."
-            'What if: Performing the operation "Run" on target "lvcreate --yes --wipesignatures y -n thinpool -l 95%VG isula".'
-            'What if: Performing the operation "Run" on target "lvcreate --yes --wipesignatures y -n thinpoolmeta -l 1%VG isula".'
-            'What if: Performing the operation "Run" on target "lvconvert -y --zero n -c 64k --thinpool isula/thinpool --poolmetadata isula/thinpoolmeta".'
             "What if: Performing the operation `"Write`" on target `"$state/etc/lvm/profile/isula-thinpool.profile`"."
-            'What if: Performing the operation "Run" on target "lvchange --metadataprofile isula-thinpool isula/thinpool".')
+            'What if: Performing the operation "Run" on target "lvcreate --yes --wipesignatures y --type thin-pool -n thinpool -l 95%VG --poolmetadatasize 40m --chunksize 64k --zero n --metadataprofile isula-thinpool isula".')
         Get-FakeCommand | Should -Be @($Pvs, $LvmConfig, "wipefs --json --no-act $loop")
     }
 
@@ -555,12 +558,14 @@ Describe 'New-IsulaThinPool on a real loop device with fake lvm' -Skip:(-not $Ca
         $root = New-TestRoot @{ '/etc/isulad/daemon.json' = 'daemon.shipped.json' }
         $config = New-IsulaThinPool -Device $loop -Confirm:$false -WarningAction SilentlyContinue | Set-IsulaRuntime -Root $root -WarningAction SilentlyContinue
         $config.ThinPoolDevice | Should -Be '/dev/mapper/isula-thinpool'
-        Get-FakeCommand | Should -Contain "pvcreate $loop"
+        # No prompt (-Confirm:$false): plan and apply back to back, so the probes run once.
+        Get-FakeCommand | Should -Be @($Pvs, $LvmConfig, "wipefs --json --no-act $loop", "pvcreate $loop", "vgcreate isula $loop",
+            'lvcreate --yes --wipesignatures y --type thin-pool -n thinpool -l 95%VG --poolmetadatasize 40m --chunksize 64k --zero n --metadataprofile isula-thinpool isula', "$LvsWithGroup isula")
 
         Remove-FakeHost
         $state = New-FakeHost
         Set-FakeState fail-lvcreate '  Volume group "isula" has insufficient free space (10 extents): 20 required.'
-        Set-FakeState fail-lvcreate-when 'thinpoolmeta'
+        Set-FakeState fail-lvcreate-when 'thin-pool'
         { New-IsulaThinPool -Device $loop -Confirm:$false -WarningAction SilentlyContinue } | Should -Throw -ErrorId 'ThinPoolCreateFailed,IsulaKata.Commands.NewIsulaThinPoolCommand'
         Get-FakeCommand | Select-Object -Last 3 | Should -Be @('vgremove isula', $Pvs, "pvremove $loop")
     }

@@ -15,7 +15,7 @@ public sealed class GetIsulaKataConfigurationCommand : IsulaKataFleetCmdlet
     [Parameter]
     public SwitchParameter AsString { get; set; }
 
-    protected override void EndProcessing()
+    protected override void ProcessDocument()
     {
         if (IsRemote)
         {

@@ -261,6 +261,25 @@ public abstract class IsulaKataCmdlet : PSCmdlet, IDisposable
         return approved;
     }
 
+    /// <summary>
+    /// Whether ShouldProcess asks the user before a change: -Confirm was given, or the cmdlet's ConfirmImpact reaches
+    /// $ConfirmPreference. A plan shown at a prompt may be answered minutes later, so an engine checks the host again
+    /// before applying it; a plan applied without a prompt runs right after it was made.
+    /// </summary>
+    protected bool WillAsk()
+    {
+        if (MyInvocation.BoundParameters.TryGetValue("Confirm", out object? confirm) && confirm is SwitchParameter given)
+        {
+            return given.IsPresent;
+        }
+        var attribute = (CmdletAttribute?)Attribute.GetCustomAttribute(GetType(), typeof(CmdletAttribute));
+        ConfirmImpact impact = attribute?.ConfirmImpact ?? ConfirmImpact.Medium;
+        object? preference = SessionState.PSVariable.GetValue("ConfirmPreference");
+        ConfirmImpact threshold = preference is ConfirmImpact value ? value
+            : Enum.TryParse(preference?.ToString(), ignoreCase: true, out ConfirmImpact parsed) ? parsed : ConfirmImpact.High;
+        return threshold != ConfirmImpact.None && impact >= threshold;
+    }
+
     /// <summary>Writes each warning to the warning stream.</summary>
     protected void WriteWarnings(System.Collections.Generic.IEnumerable<string> warnings)
     {

@@ -85,7 +85,17 @@ public abstract class IsulaKataFleetCmdlet : IsulaKataCmdlet
         return Version.Parse((string)data["ModuleVersion"]!);
     });
 
-    protected override void BeginProcessing()
+    /// <summary>Checks the target parameters, then runs the document (these cmdlets take no pipeline input: one call).</summary>
+    protected sealed override void ProcessInput()
+    {
+        ValidateTargets();
+        ProcessDocument();
+    }
+
+    /// <summary>Reads the document and runs it here or on the hosts.</summary>
+    protected abstract void ProcessDocument();
+
+    private void ValidateTargets()
     {
         if (Session is not null && HostName is not null)
         {

@@ -98,7 +98,7 @@ public sealed class NewIsulaThinPoolCommand : IsulaKataCmdlet
         {
             return;
         }
-        IsulaThinPool pool = creator.Apply(plan);
+        IsulaThinPool pool = creator.Apply(plan, recheck: WillAsk());
         WriteWarnings(pool.Warnings.Except(plan.Warnings, StringComparer.Ordinal));
         WriteObject(pool);
     }

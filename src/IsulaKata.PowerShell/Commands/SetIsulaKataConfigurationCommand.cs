@@ -31,7 +31,7 @@ public sealed class SetIsulaKataConfigurationCommand : IsulaKataFleetCmdlet
     [ValidateRange(0, int.MaxValue)]
     public int MaxFailure { get; set; }
 
-    protected override void EndProcessing()
+    protected override void ProcessDocument()
     {
         ConfigurationDocument document = ReadDocument(ParameterSetName == PathSet ? Path : null, Configuration);
         bool whatIf = MyInvocation.BoundParameters.TryGetValue("WhatIf", out object? flag) && ((SwitchParameter)flag).IsPresent;

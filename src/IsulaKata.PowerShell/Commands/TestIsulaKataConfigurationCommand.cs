@@ -20,7 +20,7 @@ public sealed class TestIsulaKataConfigurationCommand : IsulaKataFleetCmdlet
     [ValidateNotNull]
     public Hashtable? Configuration { get; set; }
 
-    protected override void EndProcessing()
+    protected override void ProcessDocument()
     {
         ConfigurationDocument document = ReadDocument(ParameterSetName == PathSet ? Path : null, Configuration);
         if (IsRemote)

@@ -1,6 +1,7 @@
 using System;
 using System.IO;
 using System.Reflection;
+using System.Runtime.InteropServices;
 using System.Runtime.Loader;
 
 namespace IsulaKata.Loader;
@@ -26,9 +27,33 @@ public sealed class ModuleLoadContext : AssemblyLoadContext
     {
         lock (Gate)
         {
-            _instance ??= new ModuleLoadContext(Path.GetFullPath(libPath));
+            _instance ??= new ModuleLoadContext(SelectLibrary(Path.GetFullPath(libPath)));
             return _instance.LoadFromAssemblyName(new AssemblyName("IsulaKata"));
         }
+    }
+
+    /// <summary>
+    /// The folder to load from: the ReadyToRun copy made for this runtime's major version and this architecture
+    /// (<c>lib/r2r-net10-linux-x64</c>, ...) when the build made one, else the IL in <c>lib</c> itself, which every
+    /// runtime and architecture can run.
+    /// </summary>
+    public static string SelectLibrary(string libPath)
+    {
+        string? arch = RuntimeInformation.ProcessArchitecture switch
+        {
+            Architecture.X64 => "x64",
+            Architecture.Arm64 => "arm64",
+            _ => null,
+        };
+        if (arch is not null && OperatingSystem.IsLinux())
+        {
+            string precompiled = Path.Combine(libPath, $"r2r-net{Environment.Version.Major}-linux-{arch}");
+            if (File.Exists(Path.Combine(precompiled, "IsulaKata.dll")))
+            {
+                return precompiled;
+            }
+        }
+        return libPath;
     }
 
     protected override Assembly? Load(AssemblyName assemblyName)

@@ -49,6 +49,9 @@ public sealed class Lvm
         "lv_profile", "seg_monitor",
     };
 
+    /// <summary>lvs fields of a pool and of its group (size, free space, extent size), for a read-back without vgs.</summary>
+    public static readonly string[] PoolWithGroupFields = PoolFields.Concat(new[] { "vg_size", "vg_free", "vg_extent_size" }).ToArray();
+
     public static readonly string[] VolumeGroupFields = { "vg_name", "vg_size", "vg_free", "vg_extent_size", "pv_name" };
 
     /// <summary>pvs fields. The group's size, free space and extent size come along, so a plan that finds the group
@@ -82,6 +85,9 @@ public sealed class Lvm
 
     /// <summary>Visible logical volumes with the fields a thin pool needs.</summary>
     public IReadOnlyList<LvmRow> LogicalVolumes(string? volumeGroup = null) => Report("lvs", "lv", PoolFields, volumeGroup);
+
+    /// <summary>Visible logical volumes with the pool fields and their group's size and free space.</summary>
+    public IReadOnlyList<LvmRow> LogicalVolumesWithGroup(string? volumeGroup = null) => Report("lvs", "lv", PoolWithGroupFields, volumeGroup);
 
     private IReadOnlyList<LvmRow> Report(string program, string section, IEnumerable<string> fields, string? volumeGroup)
     {

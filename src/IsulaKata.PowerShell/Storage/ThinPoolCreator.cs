@@ -99,7 +99,6 @@ public sealed class ThinPoolCreator
 
         string vg = request.VolumeGroup;
         string pool = $"{vg}/{request.Name}";
-        string meta = request.Name + "meta";
         string[] paths = probes.Select(p => p.Path).ToArray();
         var steps = new List<ThinPoolStep>();
         foreach (DeviceProbe probe in probes.Where(p => p.NeedsWipe))
@@ -110,15 +109,20 @@ public sealed class ThinPoolCreator
         }
         steps.Add(ThinPoolStep.Run($"writes an LVM physical volume label on {string.Join(", ", paths)}", "pvcreate", paths));
         steps.Add(ThinPoolStep.Run($"creates the volume group '{vg}' on {string.Join(", ", paths)}", "vgcreate", new[] { vg }.Concat(paths).ToArray()));
-        steps.Add(ThinPoolStep.Run($"creates the pool's data volume ({ThinPoolSizing.FormatSize(sizing.DataBytes)})", "lvcreate",
-            new[] { "--yes", "--wipesignatures", "y", "-n", request.Name }.Concat(sizing.DataArguments).Append(vg).ToArray()));
-        steps.Add(ThinPoolStep.Run($"creates the pool's metadata volume ({ThinPoolSizing.FormatSize(sizing.MetadataBytes)})", "lvcreate",
-            new[] { "--yes", "--wipesignatures", "y", "-n", meta }.Concat(sizing.MetadataArguments).Append(vg).ToArray()));
-        steps.Add(ThinPoolStep.Run($"joins them into the thin pool {pool} with {ThinPoolSizing.FormatSize(sizing.ChunkSizeBytes)} chunks", "lvconvert",
-            "-y", "--zero", "n", "-c", ThinPoolSizing.LvmSizeArgument(sizing.ChunkSizeBytes), "--thinpool", pool, "--poolmetadata", $"{vg}/{meta}"));
+        // The profile first: lvcreate loads the profile it attaches. Then one lvcreate makes the pool that the guide
+        // makes with two lvcreate, lvconvert and lvchange (lvcreate(8): --type thin-pool with --poolmetadatasize,
+        // --chunksize, --zero and --metadataprofile); the data and metadata sizes, the chunk, zeroing, the spare
+        // metadata volume and the profile come out the same (the VM suite compares the lvs fields of both ways).
         steps.Add(ThinPoolStep.Write("writes the autoextend profile", profilePath,
             ThinPoolReader.ProfileText(vg, request.Name, request.AutoExtendThreshold, request.AutoExtendPercent)));
-        steps.Add(ThinPoolStep.Run($"attaches the profile to {pool}", "lvchange", "--metadataprofile", Lvm.ProfileName(vg), pool));
+        steps.Add(ThinPoolStep.Run($"creates the thin pool {pool} ({ThinPoolSizing.FormatSize(sizing.DataBytes)} of data, "
+            + $"{ThinPoolSizing.FormatSize(sizing.MetadataBytes)} of metadata, {ThinPoolSizing.FormatSize(sizing.ChunkSizeBytes)} chunks) with the profile attached",
+            "lvcreate", new[] { "--yes", "--wipesignatures", "y", "--type", "thin-pool", "-n", request.Name }.Concat(sizing.DataArguments)
+                .Concat(new[]
+                {
+                    "--poolmetadatasize", ThinPoolSizing.LvmSizeArgument(sizing.MetadataBytes), "--chunksize", ThinPoolSizing.LvmSizeArgument(sizing.ChunkSizeBytes),
+                    "--zero", "n", "--metadataprofile", Lvm.ProfileName(vg), vg,
+                }).ToArray()));
         return new ThinPoolPlan(vg, request.Name, paths, steps, null, sizing, profilePath, warnings) { Request = request, Settings = settings };
     }
 
@@ -177,17 +181,19 @@ public sealed class ThinPoolCreator
     }
 
     /// <summary>
-    /// Probes again, checks the host still calls for the same steps, and runs them. If a step fails, everything this
-    /// call created (logical volumes, the volume group, physical volume labels, the profile) is removed again and the
-    /// error names the failed command and quotes lvm.
+    /// Runs the plan's steps. With <paramref name="recheck"/> (the plan was shown to a person, who may have taken a
+    /// while to answer) it first probes again and refuses when the host no longer calls for the same steps; a plan
+    /// applied right after it was made skips that second probe. If a step fails, everything this call created (the
+    /// pool, the volume group, physical volume labels, the profile) is removed again and the error names the failed
+    /// command and quotes lvm.
     /// </summary>
-    public IsulaThinPool Apply(ThinPoolPlan plan)
+    public IsulaThinPool Apply(ThinPoolPlan plan, bool recheck = true)
     {
         if (plan.Request is null)
         {
             throw new ArgumentException("The plan was not made by ThinPoolCreator.Plan.", nameof(plan));
         }
-        ThinPoolPlan fresh = Plan(plan.Request);
+        ThinPoolPlan fresh = recheck ? Plan(plan.Request) : plan;
         plan.RequireSameSteps(fresh, "nothing was done");
         if (fresh.Steps.Count == 0)
         {
@@ -240,7 +246,10 @@ public sealed class ThinPoolCreator
             _host.Progress(activity, "done", 100, true);
         }
         var warnings = fresh.Warnings.ToList();
-        IsulaThinPool? pool = _reader.Find(fresh.VolumeGroup, fresh.Name, fresh.Settings, changed: true, warnings);
+        // One lvs with the group's fields reads the pool back; the devices are the ones the plan built the group on.
+        IsulaThinPool? pool = creating
+            ? _reader.FindCreated(fresh.VolumeGroup, fresh.Name, fresh.Devices, fresh.Settings!, warnings)
+            : _reader.Find(fresh.VolumeGroup, fresh.Name, fresh.Settings, changed: true, warnings);
         return pool ?? throw new IsulaKataException("ThinPoolNotFound", FailureKind.ObjectNotFound,
             $"Every step succeeded, but lvs does not show the thin pool {fresh.VolumeGroup}/{fresh.Name}.",
             $"Check 'lvs -a {fresh.VolumeGroup}' and lvm's log.", $"{fresh.VolumeGroup}/{fresh.Name}");

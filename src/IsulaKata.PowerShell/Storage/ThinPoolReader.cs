@@ -7,7 +7,7 @@ using IsulaKata.Core;
 
 namespace IsulaKata.Storage;
 
-/// <summary>Reads thin pools from lvm: one lvs and one vgs call, whatever the number of pools.</summary>
+/// <summary>Reads thin pools from lvm: one lvs and one vgs call (or one lvs alone), whatever the number of pools.</summary>
 public sealed class ThinPoolReader
 {
     private readonly HostContext _host;
@@ -19,19 +19,24 @@ public sealed class ThinPoolReader
         _lvm = new Lvm(host);
     }
 
-    /// <summary>Every thin pool (of one volume group when given), with live usage.</summary>
-    public IReadOnlyList<IsulaThinPool> List(string? volumeGroup = null, LvmSettings? settings = null)
+    /// <summary>
+    /// Every thin pool (of one volume group when given), with live usage. With <paramref name="withDevices"/> false
+    /// (the doctor) one lvs that also reports each group's size and free space replaces lvs + vgs, and the pools'
+    /// Devices stay empty.
+    /// </summary>
+    public IReadOnlyList<IsulaThinPool> List(string? volumeGroup = null, LvmSettings? settings = null, bool withDevices = true)
     {
         ThinPoolCreator.RequireLiveHost(_host);
         _lvm.RequireInstalled();
-        var pools = _lvm.LogicalVolumes(volumeGroup).Where(Lvm.IsThinPool).ToList();
+        var rows = (withDevices ? _lvm.LogicalVolumes(volumeGroup) : _lvm.LogicalVolumesWithGroup(volumeGroup)).ToList();
+        var pools = rows.Where(Lvm.IsThinPool).ToList();
         if (pools.Count == 0)
         {
             return Array.Empty<IsulaThinPool>();
         }
-        IReadOnlyList<LvmRow> groups = _lvm.VolumeGroups(volumeGroup);
+        IReadOnlyList<LvmRow> groups = withDevices ? _lvm.VolumeGroups(volumeGroup) : rows;
         settings ??= _lvm.Settings();
-        return pools.Select(row => Build(row, groups, settings, changed: false, Array.Empty<string>())).ToList();
+        return pools.Select(row => Build(row, groups, settings, changed: false, Array.Empty<string>(), withDevices ? null : Array.Empty<string>())).ToList();
     }
 
     /// <summary>One pool, or null when there is no thin pool of that name.</summary>
@@ -46,8 +51,19 @@ public sealed class ThinPoolReader
         return Build(row, _lvm.VolumeGroups(volumeGroup), settings ?? _lvm.Settings(), changed, warnings ?? Array.Empty<string>());
     }
 
-    /// <summary>The output object for one lvs row; the profile file gives the autoextend settings in effect.</summary>
-    internal IsulaThinPool Build(LvmRow row, IReadOnlyList<LvmRow> groups, LvmSettings settings, bool changed, IEnumerable<string> earlier)
+    /// <summary>A pool this call just built on <paramref name="devices"/>, read back with one lvs that also reports the
+    /// group's size and free space (no vgs).</summary>
+    public IsulaThinPool? FindCreated(string volumeGroup, string name, IReadOnlyList<string> devices, LvmSettings settings, IEnumerable<string> warnings)
+    {
+        LvmRow? row = _lvm.LogicalVolumesWithGroup(volumeGroup).FirstOrDefault(r => r["lv_name"] == name && Lvm.IsThinPool(r));
+        return row is null ? null : Build(row, new[] { row }, settings, changed: true, warnings, devices);
+    }
+
+    /// <summary>The output object for one lvs row; the profile file gives the autoextend settings in effect. The group
+    /// rows (vgs, pvs, or lvs with the group's fields) give the free space and, unless <paramref name="devices"/> is
+    /// given, the devices.</summary>
+    internal IsulaThinPool Build(LvmRow row, IReadOnlyList<LvmRow> groups, LvmSettings settings, bool changed, IEnumerable<string> earlier,
+        IReadOnlyList<string>? devices = null)
     {
         string vg = row["vg_name"];
         string name = row["lv_name"];
@@ -124,7 +140,7 @@ public sealed class ThinPoolReader
             VolumeGroup = vg,
             Name = name,
             DevicePath = Lvm.DeviceMapperPath(vg, name),
-            Devices = groupRows.Select(g => g["pv_name"]).Where(p => p.Length > 0).Distinct(StringComparer.Ordinal).ToList(),
+            Devices = devices ?? groupRows.Select(g => g["pv_name"]).Where(p => p.Length > 0).Distinct(StringComparer.Ordinal).ToList(),
             SizeBytes = row.Long("lv_size"),
             DataPercent = row.Percent("data_percent"),
             MetadataPercent = row.Percent("metadata_percent"),

@@ -56,7 +56,7 @@ public sealed class StorageChecks : HostCheckArea
         IReadOnlyList<IsulaThinPool> pools;
         try
         {
-            pools = new ThinPoolReader(Host).List();
+            pools = new ThinPoolReader(Host).List(withDevices: false);
         }
         catch (IsulaKataException error) when (!Context.IsRoot && error.ErrorId != "LvmNotInstalled")
         {
@@ -142,19 +142,37 @@ public sealed class StorageChecks : HostCheckArea
 
     private IsulaKataCheck Profile(IsulaThinPool pool, string full)
     {
-        string reconcile = $"New-IsulaThinPool -Device {string.Join(",", pool.Devices)} -VolumeGroup {pool.VolumeGroup} -Name {pool.Name}   (writes and attaches the profile)";
         if (pool.Profile is null)
         {
             return Warn(ProfileName, $"{full} has no lvm profile attached, so lvm.conf's settings apply (grow at {pool.AutoExtendThreshold}%{(pool.AutoExtendThreshold >= 100 ? ", that is never" : string.Empty)}).",
-                reconcile);
+                Reconcile(pool));
         }
         string? problem = pool.Warnings.FirstOrDefault(w => w.Contains("does not exist, so lvm.conf", StringComparison.Ordinal)
             || w.Contains("never grows by itself: thin_pool_autoextend_threshold", StringComparison.Ordinal)
             || w.Contains("cannot autoextend", StringComparison.Ordinal));
         if (problem is not null)
         {
-            return Warn(ProfileName, problem, problem.Contains("cannot autoextend", StringComparison.Ordinal) ? $"vgextend {pool.VolumeGroup} <disk>" : reconcile);
+            return Warn(ProfileName, problem, problem.Contains("cannot autoextend", StringComparison.Ordinal) ? $"vgextend {pool.VolumeGroup} <disk>" : Reconcile(pool));
         }
         return Pass(ProfileName, $"'{pool.Profile}': grows by {pool.AutoExtendPercent}% when {pool.AutoExtendThreshold}% full.");
+    }
+
+    /// <summary>The command that writes and attaches the profile. The pool was read with one lvs, which does not name
+    /// the disks, so only this rare fix asks pvs for them.</summary>
+    private string Reconcile(IsulaThinPool pool)
+    {
+        IEnumerable<string> devices = pool.Devices;
+        if (pool.Devices.Count == 0)
+        {
+            try
+            {
+                devices = new Lvm(Host).PhysicalVolumes().Where(pv => pv["vg_name"] == pool.VolumeGroup).Select(pv => pv["pv_name"]).ToList();
+            }
+            catch (IsulaKataException)
+            {
+                devices = new[] { "<disk>" };
+            }
+        }
+        return $"New-IsulaThinPool -Device {string.Join(",", devices)} -VolumeGroup {pool.VolumeGroup} -Name {pool.Name}   (writes and attaches the profile)";
     }
 }
