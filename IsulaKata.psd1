@@ -11,11 +11,13 @@
     FormatsToProcess     = @(
         'Formats/Host.Format.ps1xml'
         'Formats/Isulad.Format.ps1xml'
+        'Formats/Journal.Format.ps1xml'
         'Formats/Kata.Format.ps1xml'
         'Formats/Storage.Format.ps1xml'
     )
     CmdletsToExport      = @(
         'Enable-VhostVsock'
+        'Get-IsulaKataChange'
         'Get-IsulaRuntime'
         'Get-IsulaThinPool'
         'Get-KataHypervisor'
@@ -23,10 +25,12 @@
         'Install-KataGuestKernel'
         'New-IsulaThinPool'
         'Remove-IsulaThinPool'
+        'Reset-IsulaKataHost'
         'Set-IsulaRuntime'
         'Set-KataHypervisor'
         'Test-IsulaKataHost'
         'Test-SecureContainer'
+        'Undo-IsulaKataChange'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

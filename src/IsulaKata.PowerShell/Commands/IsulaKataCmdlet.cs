@@ -25,7 +25,7 @@ public abstract class IsulaKataCmdlet : PSCmdlet, IDisposable
     protected HostContext CreateContext(string root)
     {
         string resolved = root == "/" ? "/" : GetUnresolvedProviderPathFromPSPath(root);
-        HostContext context = HostContext.Create(resolved, WriteVerbose, Cancellation, ReportProgress);
+        HostContext context = HostContext.Create(resolved, WriteVerbose, Cancellation, ReportProgress, MyInvocation.MyCommand.Name, WriteWarning);
         if (!context.IsLiveHost)
         {
             WriteVerbose($"Root is '{context.Root}': files are edited there and no host command (systemctl, isula, lvm, modprobe) runs.");

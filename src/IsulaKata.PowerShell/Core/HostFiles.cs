@@ -1,10 +1,12 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Linq;
 using System.IO;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Threading;
+using IsulaKata.Journal;
 
 namespace IsulaKata.Core;
 
@@ -34,6 +36,9 @@ public sealed class FileUpdateResult
     public string? BackupPath { get; }
 
     internal string? BackupHostPath { get; }
+
+    /// <summary>journal: the id of the journal entry of this change (a rollback marks it rolled back).</summary>
+    internal string? ChangeId { get; init; }
 }
 
 /// <summary>How a file is written.</summary>
@@ -79,6 +84,9 @@ public sealed class HostFiles
         _cancellation = cancellation;
         _clock = clock ?? (() => DateTime.Now);
     }
+
+    /// <summary>journal: where every change made here is recorded (intent before the rename, done after it); set by HostContext.</summary>
+    public IChangeJournal Journal { get; internal set; } = NoJournal.Instance;
 
     /// <summary>The folder the target system lives in; '/' for this host.</summary>
     public string Root { get; }
@@ -156,6 +164,7 @@ public sealed class HostFiles
     public string? ReadText(string path)
     {
         string host = ToHostPath(path);
+        Journal.Check(path); // journal: warn about an interrupted earlier change
         return File.Exists(host) ? File.ReadAllText(host) : null;
     }
 
@@ -172,13 +181,10 @@ public sealed class HostFiles
     {
         string host = ToHostPath(path);
         string folder = System.IO.Path.GetDirectoryName(host)!;
-        if (!Directory.Exists(folder))
-        {
-            _log($"Creating folder '{ToTargetPath(folder)}'");
-            Directory.CreateDirectory(folder);
-        }
+        CreateFolders(folder); // journal: each folder created is recorded
         using (AcquireLock(folder))
         {
+            Journal.Check(path); // journal: warn about an interrupted earlier change
             string? before = File.Exists(host) ? File.ReadAllText(host) : null;
             string? after = transform(before);
             if (after is null || (before is not null && string.Equals(before, after, StringComparison.Ordinal) && !NeedsAttributeChange(host, options)))
@@ -195,10 +201,10 @@ public sealed class HostFiles
     {
         string host = ToHostPath(path);
         string folder = System.IO.Path.GetDirectoryName(host)!;
-        Directory.CreateDirectory(folder);
+        CreateFolders(folder); // journal: each folder created is recorded
         using (AcquireLock(folder))
         {
-            return WriteLocked(path, host, File.Exists(host) ? host : null, File.ReadAllBytes(sourceHostFile), options);
+            return WriteLocked(path, host, File.Exists(host) ? host : null, File.ReadAllBytes(sourceHostFile), options, FileChangeKind.Place);
         }
     }
 
@@ -217,6 +223,7 @@ public sealed class HostFiles
             {
                 _log($"Rolling back: removing '{update.Path}', which this call created.");
                 File.Delete(update.HostPath);
+                Journal.Complete(update.ChangeId, ChangeOutcome.RolledBack); // journal
                 return;
             }
             _log($"Rolling back: restoring '{update.Path}' from '{update.BackupPath}'.");
@@ -227,6 +234,7 @@ public sealed class HostFiles
             File.Move(temp, update.HostPath, overwrite: true);
             File.Delete(update.BackupHostPath!);
             FsyncFolder(folder);
+            Journal.Complete(update.ChangeId, ChangeOutcome.RolledBack); // journal
         }
     }
 
@@ -242,18 +250,22 @@ public sealed class HostFiles
         using (AcquireLock(folder))
         {
             string backup = BackupName(host);
+            string? change = Journal.BeginFileChange(FileChangeKind.Remove, path, host, ToTargetPath(backup), null); // journal
             _log($"Removing '{path}' (kept as '{ToTargetPath(backup)}').");
             File.Move(host, backup);
             FsyncFolder(folder);
-            return new FileUpdateResult(path, host, changed: true, created: false, ToTargetPath(backup), backup);
+            Journal.Complete(change, ChangeOutcome.Done); // journal
+            return new FileUpdateResult(path, host, changed: true, created: false, ToTargetPath(backup), backup) { ChangeId = change };
         }
     }
 
-    private FileUpdateResult WriteLocked(string path, string host, string? existing, byte[] content, FileWriteOptions? options)
+    private FileUpdateResult WriteLocked(string path, string host, string? existing, byte[] content, FileWriteOptions? options,
+        FileChangeKind kind = FileChangeKind.Write)
     {
         string folder = System.IO.Path.GetDirectoryName(host)!;
         string temp = TempName(host);
         string? backup = null;
+        string? change = null; // journal
         try
         {
             using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
@@ -266,9 +278,10 @@ public sealed class HostFiles
                 CopyAttributes(existing, temp);
             }
             ApplyOptions(temp, options, isNew: existing is null);
-            if (existing is not null)
+            backup = existing is null ? null : BackupName(host);
+            change = Journal.BeginFileChange(kind, path, existing, backup is null ? null : ToTargetPath(backup), content); // journal: intent
+            if (existing is not null && backup is not null)
             {
-                backup = BackupName(host);
                 File.Copy(existing, backup, overwrite: false);
                 CopyAttributes(existing, backup);
                 FsyncFile(backup);
@@ -276,15 +289,52 @@ public sealed class HostFiles
             }
             File.Move(temp, host, overwrite: true);
             FsyncFolder(folder);
+            Journal.Complete(change, ChangeOutcome.Done); // journal: done
         }
         catch
         {
             File.Delete(temp);
+            Journal.Complete(change, ChangeOutcome.RolledBack); // journal: the rename did not happen
             throw;
         }
         _log($"Wrote '{path}' ({content.Length} bytes).");
-        return new FileUpdateResult(path, host, changed: true, created: existing is null, backup is null ? null : ToTargetPath(backup), backup);
+        return new FileUpdateResult(path, host, changed: true, created: existing is null, backup is null ? null : ToTargetPath(backup), backup) { ChangeId = change };
     }
+
+    // journal: begin
+    /// <summary>Creates a folder and its missing parents, journaling each one created.</summary>
+    private void CreateFolders(string folder)
+    {
+        if (Directory.Exists(folder))
+        {
+            return;
+        }
+        CreateFolders(System.IO.Path.GetDirectoryName(folder)!);
+        string target = ToTargetPath(folder);
+        string? change = Journal.BeginFileChange(FileChangeKind.CreateFolder, target, null, null, null);
+        _log($"Creating folder '{target}'");
+        Directory.CreateDirectory(folder);
+        Journal.Complete(change, ChangeOutcome.Done);
+    }
+
+    /// <summary>Removes a folder if it is empty (an undo of a folder the module created); false when it holds something.</summary>
+    public bool RemoveEmptyFolder(string path)
+    {
+        string host = ToHostPath(path);
+        if (!Directory.Exists(host))
+        {
+            return true;
+        }
+        if (Directory.EnumerateFileSystemEntries(host).Any())
+        {
+            return false;
+        }
+        _log($"Removing the empty folder '{path}'.");
+        Directory.Delete(host);
+        FsyncFolder(System.IO.Path.GetDirectoryName(host)!);
+        return true;
+    }
+    // journal: end
 
     private static bool NeedsAttributeChange(string host, FileWriteOptions? options)
     {

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using IsulaKata.Core;
 using IsulaKata.Isulad;
+using IsulaKata.Journal;
 
 namespace IsulaKata.Storage;
 
@@ -116,6 +117,10 @@ public sealed class ThinPoolRemover
         }
         string activity = $"Removing thin pool {fresh.VolumeGroup}/{fresh.Name}";
         var done = new List<string>();
+        // journal: the removal is recorded before its first command; the profile moved aside is a step of it.
+        string? change = _host.Journal.BeginThinPoolChange(ChangeAction.ThinPoolRemoved, Lvm.DeviceMapperPath(fresh.VolumeGroup, fresh.Name),
+            fresh.VolumeGroup, fresh.Name, fresh.Devices, fresh.ProfilePath);
+        using IDisposable scope = _host.Journal.Within(change);
         try
         {
             for (int i = 0; i < fresh.Steps.Count; i++)
@@ -133,6 +138,10 @@ public sealed class ThinPoolRemover
                 {
                     string detail = Lvm.Diagnostics(result);
                     string nl = Environment.NewLine;
+                    if (done.Count == 0)
+                    {
+                        _host.Journal.Complete(change, ChangeOutcome.RolledBack); // journal: nothing was removed
+                    }
                     throw new IsulaKataException("ThinPoolRemoveFailed", FailureKind.InvalidOperation,
                         $"'{result.CommandLine}' failed with exit code {result.ExitCode}" + (detail.Length > 0 ? ":" + nl + detail : ".")
                         + nl + (done.Count == 0 ? "Nothing was removed." : "Already done: " + string.Join("; ", done) + "."),
@@ -142,6 +151,7 @@ public sealed class ThinPoolRemover
                 }
                 done.Add(step.Target);
             }
+            _host.Journal.Complete(change, ChangeOutcome.Done); // journal
         }
         finally
         {
