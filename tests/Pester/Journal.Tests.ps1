@@ -193,7 +193,8 @@ Describe 'The journal of the whole procedure (<Shape>)' -ForEach $Shapes {
             "What if: Performing the operation `"Restore from '$($daemon.BackupPath)'`" on target `"/etc/isulad/daemon.json`".")
         $lines = Get-WhatIfLine { Reset-IsulaKataHost -Root $Root -WhatIf }
         $lines.Count | Should -Be 9
-        $lines[0] | Should -BeLike "What if: Performing the operation `"Restore from '$KataConfig.isulakata-*.bak'`" on target `"$KataConfig`"."
+        # The 2.x configuration.toml is a link: the backup is made beside the file it leads to.
+        $lines[0] | Should -BeLike "What if: Performing the operation `"Restore from '/usr/share/defaults/kata-containers/configuration*.toml.isulakata-*.bak'`" on target `"$KataConfig`"."
         $lines[1] | Should -Be 'What if: Performing the operation "Remove (created by Set-KataHypervisor)" on target "/usr/local/libexec/isulakata/stratovirt.sh".'
         $lines[2] | Should -Be 'What if: Performing the operation "Remove the empty folder (created by Set-KataHypervisor)" on target "/usr/local/libexec/isulakata".'
         $null = Reset-IsulaKataHost -Root $Root -WhatIf -InformationVariable plan

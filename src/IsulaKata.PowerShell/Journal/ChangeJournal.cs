@@ -34,6 +34,7 @@ public sealed class ChangeJournal : IChangeJournal
     private readonly HashSet<string> _begun = new(StringComparer.Ordinal);
     private readonly Stack<string?> _scope = new();
     private bool _tornReported;
+    private JournalHistory? _seen; // what Check last read; dropped whenever this journal appends
 
     public ChangeJournal(HostFiles files, string cmdlet, Action<string> warn)
     {
@@ -161,7 +162,8 @@ public sealed class ChangeJournal : IChangeJournal
         {
             return;
         }
-        JournalChange? latest = History().Latest(path);
+        _seen ??= History();
+        JournalChange? latest = _seen.Latest(path);
         // A change this journal began is in progress here (an undo removing a pool), not interrupted.
         if (latest is null || latest.Outcome != ChangeOutcome.Interrupted || _begun.Contains(latest.Id))
         {
@@ -230,6 +232,7 @@ public sealed class ChangeJournal : IChangeJournal
             Directory.CreateDirectory(folder, FolderMode);
         }
         byte[] line = record.ToLine();
+        _seen = null;
         int fd = Native.Open(host, Native.WriteOnly | Native.Create | Native.Append | Native.CloseOnExec, JournalFileMode);
         if (fd < 0)
         {
