@@ -1,8 +1,8 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
-using System.Linq;
 using System.IO;
+using System.Linq;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Threading;
@@ -266,6 +266,7 @@ public sealed class HostFiles
         string temp = TempName(host);
         string? backup = null;
         string? change = null; // journal
+        bool renamed = false; // journal
         try
         {
             using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
@@ -288,13 +289,17 @@ public sealed class HostFiles
                 _log($"Backed up '{path}' to '{ToTargetPath(backup)}'.");
             }
             File.Move(temp, host, overwrite: true);
+            renamed = true; // journal
             FsyncFolder(folder);
             Journal.Complete(change, ChangeOutcome.Done); // journal: done
         }
         catch
         {
             File.Delete(temp);
-            Journal.Complete(change, ChangeOutcome.RolledBack); // journal: the rename did not happen
+            if (!renamed)
+            {
+                Journal.Complete(change, ChangeOutcome.RolledBack); // journal: the rename did not happen
+            }
             throw;
         }
         _log($"Wrote '{path}' ({content.Length} bytes).");
