@@ -250,6 +250,18 @@ Describe 'The journal file' {
         @(Get-IsulaKataChange -Root $root -WarningAction SilentlyContinue).Count | Should -Be 2
     }
 
+    It 'completes -Id with the changes still in effect and -Cmdlet with the cmdlets the journal names' {
+        $root = New-TestRoot @{ '/etc/isulad/daemon.json' = 'daemon.shipped.json' }
+        $null = Set-IsulaRuntime -Root $root -ThinPoolDevice /dev/mapper/isula-thinpool @Quiet
+        $change = Get-IsulaKataChange -Root $root
+        $line = "Undo-IsulaKataChange -Root '$root' -Id "
+        $ids = (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches
+        $ids.CompletionText | Should -Be @($change.Id)
+        $ids[0].ToolTip | Should -BeLike '* Set-IsulaRuntime FileWritten /etc/isulad/daemon.json (Done)'
+        $line = "Get-IsulaKataChange -Root '$root' -Cmdlet Set"
+        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be @('Set-IsulaRuntime')
+    }
+
     It 'refuses to write through a journal folder that leads outside the root, and then changes nothing' {
         $root = New-TestRoot @{ '/etc/isulad/daemon.json' = 'daemon.shipped.json' }
         $outside = Join-Path $TestDrive ('outside-' + [guid]::NewGuid().ToString('N').Substring(0, 6))
