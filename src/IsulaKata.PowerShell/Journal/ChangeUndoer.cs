@@ -83,9 +83,11 @@ public sealed class ChangeUndoer
     /// <summary>The journal's changes, newest first, optionally since a time and by cmdlets (wildcards allowed).</summary>
     public IReadOnlyList<IsulaKataChange> List(DateTime? since, IReadOnlyCollection<string>? cmdlets)
     {
+        // A time typed without a zone (-Since '2026-12-06 20:00') is this machine's local time.
+        DateTime? bound = since is DateTime s && s.Kind == DateTimeKind.Utc ? s.ToLocalTime() : since;
         var patterns = cmdlets?.Select(c => new System.Management.Automation.WildcardPattern(c, System.Management.Automation.WildcardOptions.IgnoreCase)).ToList();
         return History().Changes.Reverse()
-            .Where(c => since is null || c.Intent.Time.ToLocalTime() >= since.Value.ToLocalTime())
+            .Where(c => bound is null || c.Intent.Time.ToLocalTime() >= bound.Value)
             .Where(c => patterns is null || patterns.Count == 0 || patterns.Any(p => p.IsMatch(c.Intent.Cmdlet ?? string.Empty)))
             .Select(Describe)
             .ToList();
