@@ -12,11 +12,13 @@
         'Formats/Fleet.Format.ps1xml'
         'Formats/Host.Format.ps1xml'
         'Formats/Isulad.Format.ps1xml'
+        'Formats/Journal.Format.ps1xml'
         'Formats/Kata.Format.ps1xml'
         'Formats/Storage.Format.ps1xml'
     )
     CmdletsToExport      = @(
         'Enable-VhostVsock'
+        'Get-IsulaKataChange'
         'Get-IsulaKataConfiguration'
         'Get-IsulaRuntime'
         'Get-IsulaThinPool'
@@ -25,12 +27,14 @@
         'Install-KataGuestKernel'
         'New-IsulaThinPool'
         'Remove-IsulaThinPool'
+        'Reset-IsulaKataHost'
         'Set-IsulaKataConfiguration'
         'Set-IsulaRuntime'
         'Set-KataHypervisor'
         'Test-IsulaKataConfiguration'
         'Test-IsulaKataHost'
         'Test-SecureContainer'
+        'Undo-IsulaKataChange'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()
@@ -38,7 +42,7 @@
     PrivateData          = @{
         PSData = @{
             Tags         = @('Linux', 'PSEdition_Core', 'iSulad', 'kata-containers', 'StratoVirt', 'QEMU', 'openEuler', 'LVM', 'containers', 'secure-containers',
-                             'PSCommand_Enable-VhostVsock', 'PSCommand_Get-IsulaRuntime', 'PSCommand_Get-IsulaThinPool', 'PSCommand_Get-KataHypervisor', 'PSCommand_Install-IsulaKataPackage', 'PSCommand_Install-KataGuestKernel', 'PSCommand_New-IsulaThinPool', 'PSCommand_Remove-IsulaThinPool', 'PSCommand_Set-IsulaRuntime', 'PSCommand_Set-KataHypervisor', 'PSCommand_Test-IsulaKataHost', 'PSCommand_Test-SecureContainer')
+                             'PSCommand_Enable-VhostVsock', 'PSCommand_Get-IsulaKataChange', 'PSCommand_Get-IsulaKataConfiguration', 'PSCommand_Get-IsulaRuntime', 'PSCommand_Get-IsulaThinPool', 'PSCommand_Get-KataHypervisor', 'PSCommand_Install-IsulaKataPackage', 'PSCommand_Install-KataGuestKernel', 'PSCommand_New-IsulaThinPool', 'PSCommand_Remove-IsulaThinPool', 'PSCommand_Reset-IsulaKataHost', 'PSCommand_Set-IsulaKataConfiguration', 'PSCommand_Set-IsulaRuntime', 'PSCommand_Set-KataHypervisor', 'PSCommand_Test-IsulaKataConfiguration', 'PSCommand_Test-IsulaKataHost', 'PSCommand_Test-SecureContainer', 'PSCommand_Undo-IsulaKataChange')
             LicenseUri   = 'https://github.com/isulakata/IsulaKata/blob/main/LICENSE'
             ProjectUri   = 'https://github.com/isulakata/IsulaKata'
             ReleaseNotes = 'See https://github.com/isulakata/IsulaKata/blob/main/CHANGELOG.md'

@@ -41,6 +41,8 @@ $fixtures = Join-Path $repo 'tests/Pester/Fixtures'
 $kataDefaults = '/usr/share/defaults/kata-containers/configuration.toml'
 
 $fixtureRoot = Join-Path ([IO.Path]::GetTempPath()) "isulakata-bench-$PID"
+# The change journal of this host (-Root /) stays in the temporary folder too.
+$env:ISULAKATA_JOURNAL = Join-Path $fixtureRoot 'journal.jsonl'
 New-Item -ItemType Directory (Join-Path $fixtureRoot 'etc/isulad') -Force | Out-Null
 Copy-Item (Join-Path $fixtures 'daemon.shipped.json') (Join-Path $fixtureRoot 'etc/isulad/daemon.json')
 

@@ -232,4 +232,31 @@ Describe 'Thin pools on a real kernel' -Tag 'VM' {
         Test-Path -LiteralPath $Profile | Should -BeFalse
         Test-Path -LiteralPath /etc/lvm/profile/multi-vg-thinpool.profile | Should -BeFalse
     }
+
+    It 'Reset-IsulaKataHost -IncludeStorage after New-IsulaThinPool leaves blank disks' {
+        # A journal of its own, so the reset undoes exactly this pool.
+        $env:ISULAKATA_JOURNAL = Join-Path $TestDrive 'reset-journal.jsonl'
+        $profiles = @(Get-ChildItem -LiteralPath (Split-Path $Profile) -Force | ForEach-Object Name)
+        $null = New-IsulaThinPool -Device $Disk1 -Confirm:$false -WarningAction SilentlyContinue
+        Test-Path -LiteralPath /dev/mapper/isula-thinpool | Should -BeTrue
+        $changes = @(Get-IsulaKataChange)
+        @($changes | ForEach-Object { "$($_.Action) $($_.Path) $($_.Outcome)" }) | Should -Be @(
+            "FileCreated $Profile Done"
+            'ThinPoolCreated /dev/mapper/isula-thinpool Done')
+
+        $undone = @(Reset-IsulaKataHost -IncludeStorage -Confirm:$false -WarningAction SilentlyContinue)
+        @($undone | ForEach-Object { "$($_.Action) $($_.Path)" }) | Should -Be @(
+            "FileDeleted $Profile"
+            'ThinPoolRemoved /dev/mapper/isula-thinpool')
+        Get-LvmReport lvs lv lv_name | Should -BeNullOrEmpty
+        Get-LvmReport pvs pv pv_name | Should -BeNullOrEmpty
+        Get-Signature /dev/vdb | Should -BeNullOrEmpty
+        $probe = blkid -p /dev/vdb
+        $LASTEXITCODE | Should -Be 2 -Because "blkid finds nothing on a blank disk (it printed: $probe)"
+        Get-ChildItem '/sys/class/block/vdb/holders' | Should -BeNullOrEmpty
+        Test-Path -LiteralPath /dev/mapper/isula-thinpool | Should -BeFalse
+        Test-Path -LiteralPath $Profile | Should -BeFalse
+        @(Get-ChildItem -LiteralPath (Split-Path $Profile) -Force | ForEach-Object Name) | Should -Be $profiles -Because 'the reset leaves no backup of the profile behind'
+        (Get-IsulaKataChange | Where-Object Action -eq 'ThinPoolCreated').Outcome | Should -Be 'Undone'
+    }
 }

@@ -6,6 +6,8 @@ $script:ModulePath = if ($env:ISULAKATA_MODULE) { $env:ISULAKATA_MODULE } else {
 Import-Module $script:ModulePath -Force
 $script:Fixtures = Join-Path $PSScriptRoot 'Fixtures'
 $script:FakeBin = Join-Path $PSScriptRoot 'Fakes/bin'
+# The change journal of this host (-Root /) goes to the test drive, never to this machine's /var/lib/isulakata.
+if ($TestDrive) { $env:ISULAKATA_JOURNAL = Join-Path $TestDrive 'host-journal.jsonl' }
 
 function New-FakeHost {
     <#

@@ -7,7 +7,7 @@ using IsulaKata.Fleet;
 namespace IsulaKata.Commands;
 
 /// <summary>The configuration a host is in now, as a document Test-IsulaKataConfiguration finds in desired state there.</summary>
-[Cmdlet(VerbsCommon.Get, "IsulaKataConfiguration")]
+[Cmdlet(VerbsCommon.Get, "IsulaKataConfiguration", HelpUri = IsulaKataCmdlet.HelpBase + "Get-IsulaKataConfiguration.md")]
 [OutputType(typeof(Hashtable), typeof(string))]
 public sealed class GetIsulaKataConfigurationCommand : IsulaKataFleetCmdlet
 {

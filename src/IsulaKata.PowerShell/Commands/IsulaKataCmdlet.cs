@@ -144,7 +144,7 @@ public abstract class IsulaKataCmdlet : PSCmdlet, IDisposable
     protected HostContext CreateContext(string root)
     {
         string resolved = root == "/" ? "/" : GetUnresolvedProviderPathFromPSPath(root);
-        HostContext context = HostContext.Create(resolved, Log, Cancellation, ReportProgress);
+        HostContext context = HostContext.Create(resolved, Log, Cancellation, ReportProgress, MyInvocation.MyCommand.Name, Warn);
         if (!context.IsLiveHost)
         {
             Log($"Root is '{context.Root}': files are edited there and no host command (systemctl, isula, lvm, modprobe) runs.");
@@ -161,6 +161,24 @@ public abstract class IsulaKataCmdlet : PSCmdlet, IDisposable
     {
         _log.Enqueue(message);
         FlushLog();
+    }
+
+    /// <summary>A warning from the engine (the journal's word on an interrupted earlier change); never throws, like the log.</summary>
+    private void Warn(string message)
+    {
+        if (_stop.IsCancellationRequested || (_pipelineThread is not null && Thread.CurrentThread != _pipelineThread))
+        {
+            Log("WARNING: " + message);
+            return;
+        }
+        try
+        {
+            WriteWarning(message);
+        }
+        catch (Exception error) when (error is PipelineStoppedException or InvalidOperationException)
+        {
+            // Stopping: the warning goes the way of the log.
+        }
     }
 
     private void FlushLog()

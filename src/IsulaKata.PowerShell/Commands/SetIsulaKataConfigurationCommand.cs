@@ -7,7 +7,7 @@ using IsulaKata.Fleet;
 namespace IsulaKata.Commands;
 
 /// <summary>Converges hosts to a configuration document, section by section, through the module's own cmdlets.</summary>
-[Cmdlet(VerbsCommon.Set, "IsulaKataConfiguration", DefaultParameterSetName = PathSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[Cmdlet(VerbsCommon.Set, "IsulaKataConfiguration", HelpUri = IsulaKataCmdlet.HelpBase + "Set-IsulaKataConfiguration.md", DefaultParameterSetName = PathSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(IsulaKataHostResult))]
 public sealed class SetIsulaKataConfigurationCommand : IsulaKataFleetCmdlet
 {

@@ -6,7 +6,7 @@ using IsulaKata.Fleet;
 namespace IsulaKata.Commands;
 
 /// <summary>Tells, host by host and section by section, whether a host is as a configuration document says; changes nothing.</summary>
-[Cmdlet(VerbsDiagnostic.Test, "IsulaKataConfiguration", DefaultParameterSetName = PathSet)]
+[Cmdlet(VerbsDiagnostic.Test, "IsulaKataConfiguration", HelpUri = IsulaKataCmdlet.HelpBase + "Test-IsulaKataConfiguration.md", DefaultParameterSetName = PathSet)]
 [OutputType(typeof(IsulaKataConfigurationTest))]
 public sealed class TestIsulaKataConfigurationCommand : IsulaKataFleetCmdlet
 {

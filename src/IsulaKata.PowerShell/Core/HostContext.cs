@@ -1,5 +1,6 @@
 using System;
 using System.Threading;
+using IsulaKata.Journal;
 
 namespace IsulaKata.Core;
 
@@ -13,7 +14,7 @@ public delegate void ProgressCallback(string activity, string status, int percen
 public sealed class HostContext
 {
     public HostContext(HostFiles files, ICommandRunner runner, Action<string> log, CancellationToken cancellation,
-        ProgressCallback? progress = null, ICommandRunner? cleanupRunner = null)
+        ProgressCallback? progress = null, ICommandRunner? cleanupRunner = null, IChangeJournal? journal = null)
     {
         Files = files;
         Runner = runner;
@@ -21,11 +22,24 @@ public sealed class HostContext
         Log = log;
         Cancellation = cancellation;
         Progress = progress ?? ((_, _, _, _) => { });
+        // journal: the files record every change in this context's journal (or keep the one they have).
+        if (journal is not null)
+        {
+            files.Journal = journal;
+        }
+        Journal = files.Journal;
     }
 
     /// <summary>Builds the usual context: real files under <paramref name="root"/>, the CliWrap runner.</summary>
-    public static HostContext Create(string root, Action<string> log, CancellationToken cancellation, ProgressCallback? progress = null)
-        => new(new HostFiles(root, log, cancellation), new CommandRunner(log, cancellation), log, cancellation, progress);
+    /// <remarks>journal: <c>cmdlet</c> names who makes the changes (the base cmdlet passes its name); the journal's warnings
+    /// (an interrupted earlier change) go to <c>warn</c>, or to the log when it is null.</remarks>
+    public static HostContext Create(string root, Action<string> log, CancellationToken cancellation, ProgressCallback? progress = null,
+        string? cmdlet = null, Action<string>? warn = null)
+    {
+        var files = new HostFiles(root, log, cancellation);
+        return new(files, new CommandRunner(log, cancellation), log, cancellation, progress,
+            journal: new ChangeJournal(files, cmdlet ?? string.Empty, warn ?? log));
+    }
 
     public HostFiles Files { get; }
     public ICommandRunner Runner { get; }
@@ -39,6 +53,9 @@ public sealed class HostContext
     public Action<string> Log { get; }
     public ProgressCallback Progress { get; }
     public CancellationToken Cancellation { get; }
+
+    /// <summary>journal: where every change is recorded before it is made and when it completes.</summary>
+    public IChangeJournal Journal { get; }
 
     /// <summary>The target root as given ('/' for this host).</summary>
     public string Root => Files.Root;

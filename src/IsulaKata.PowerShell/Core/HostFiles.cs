@@ -5,6 +5,7 @@ using System.IO;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Threading;
+using IsulaKata.Journal;
 
 namespace IsulaKata.Core;
 
@@ -34,6 +35,9 @@ public sealed class FileUpdateResult
     public string? BackupPath { get; }
 
     internal string? BackupHostPath { get; }
+
+    /// <summary>journal: the id of the journal entry of this change (a rollback marks it rolled back).</summary>
+    internal string? ChangeId { get; init; }
 }
 
 /// <summary>How a file is written.</summary>
@@ -79,6 +83,9 @@ public sealed class HostFiles
         _cancellation = cancellation;
         _clock = clock ?? (() => DateTime.Now);
     }
+
+    /// <summary>journal: where every change made here is recorded (intent before the rename, done after it); set by HostContext.</summary>
+    public IChangeJournal Journal { get; internal set; } = NoJournal.Instance;
 
     /// <summary>The folder the target system lives in; '/' for this host.</summary>
     public string Root { get; }
@@ -181,6 +188,7 @@ public sealed class HostFiles
     /// </summary>
     public string? ReadText(string path)
     {
+        Journal.Check(path); // journal: warn about an interrupted earlier change
         byte[]? bytes = ReadBytes(path);
         return bytes is null ? null : Decode(bytes, path, out _);
     }
@@ -246,7 +254,7 @@ public sealed class HostFiles
     /// An exception from <paramref name="transform"/> leaves the file untouched. A byte order mark is kept.
     /// </summary>
     public FileUpdateResult Update(string path, Func<string?, string?> transform, FileWriteOptions? options = null)
-        => Change(path, options, before =>
+        => Change(path, options, FileChangeKind.Write, before =>
         {
             string? beforeText = before is null ? null : Decode(before, path, out bool bom);
             string? after = transform(beforeText);
@@ -260,11 +268,14 @@ public sealed class HostFiles
 
     /// <summary>Writes <paramref name="content"/> as it is (binaries such as kernels) unless the file already holds it.</summary>
     public FileUpdateResult WriteBytes(string path, byte[] content, FileWriteOptions? options = null)
-        => Change(path, options, before => before is not null && before.AsSpan().SequenceEqual(content) ? null : content);
+        => WriteBytes(path, content, options, FileChangeKind.Write);
+
+    private FileUpdateResult WriteBytes(string path, byte[] content, FileWriteOptions? options, FileChangeKind kind)
+        => Change(path, options, kind, before => before is not null && before.AsSpan().SequenceEqual(content) ? null : content);
 
     /// <summary>Copies a file from this machine into the target atomically.</summary>
     public FileUpdateResult PlaceFile(string path, string sourceHostFile, FileWriteOptions? options = null)
-        => WriteBytes(path, File.ReadAllBytes(sourceHostFile), options);
+        => WriteBytes(path, File.ReadAllBytes(sourceHostFile), options, FileChangeKind.Place);
 
     /// <summary>Puts the content a backup holds back in place (no new backup) and removes the backup;
     /// deletes a file the update created. Used to roll back a change that did not work. Logs only after it is done.</summary>
@@ -285,6 +296,7 @@ public sealed class HostFiles
                 throw FileSystemError(errno, "remove", update.Path);
             }
             Native.Fsync(folder.Fd);
+            Journal.Complete(update.ChangeId, ChangeOutcome.RolledBack); // journal
             _log($"Rolled back: removed '{update.Path}', which this call created.");
             return;
         }
@@ -293,6 +305,7 @@ public sealed class HostFiles
             throw FileSystemError(Marshal.GetLastPInvokeError(), "restore", update.Path);
         }
         Native.Fsync(folder.Fd);
+        Journal.Complete(update.ChangeId, ChangeOutcome.RolledBack); // journal
         _log($"Rolled back: restored '{update.Path}' from '{update.BackupPath}'.");
     }
 
@@ -313,11 +326,22 @@ public sealed class HostFiles
             return errno == Native.NoSuchFile ? null : throw FileSystemError(errno, "read", path);
         }
         RequireRegular(stat.Mode, path);
-        string backup = MoveToBackup(folder.Fd, name, path);
+        string? change = Journal.BeginFileChange(FileChangeKind.Remove, path, host, null, null); // journal: intent
+        string backup;
+        try
+        {
+            backup = MoveToBackup(folder.Fd, name, path);
+        }
+        catch
+        {
+            Journal.Complete(change, ChangeOutcome.RolledBack); // journal: nothing moved
+            throw;
+        }
         Native.Fsync(folder.Fd);
+        Journal.Complete(change, ChangeOutcome.Done); // journal: done
         string backupHost = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(host)!, backup);
         _log($"Removed '{path}' (kept as '{ToTargetPath(backupHost)}').");
-        return new FileUpdateResult(path, host, changed: true, created: false, ToTargetPath(backupHost), backupHost);
+        return new FileUpdateResult(path, host, changed: true, created: false, ToTargetPath(backupHost), backupHost) { ChangeId = change };
     }
 
     /// <summary>
@@ -327,7 +351,7 @@ public sealed class HostFiles
     /// Ctrl+C runs in between (no log until the end, the cancellation token is not looked at); on any failure
     /// everything this call created (temp file, backup, folders) is removed and the file is as it was.
     /// </summary>
-    private FileUpdateResult Change(string path, FileWriteOptions? options, Func<byte[]?, byte[]?> produce)
+    private FileUpdateResult Change(string path, FileWriteOptions? options, FileChangeKind kind, Func<byte[]?, byte[]?> produce)
     {
         string host = ToFileHostPath(path, forWrite: true);
         string name = System.IO.Path.GetFileName(host);
@@ -338,6 +362,7 @@ public sealed class HostFiles
         {
             folder = OpenFolder(path, host, created, forLock: true)!;
             Lock(folder, path);
+            Journal.Check(path); // journal: warn about an interrupted earlier change
             byte[]? before = ReadRegular(folder.Fd, name, path, out Native.StatxBuffer stat);
             byte[]? after = produce(before);
             if (after is null && (before is null || !NeedsAttributeChange(stat, options)))
@@ -345,7 +370,7 @@ public sealed class HostFiles
                 _log($"'{path}' already holds the wanted content; nothing written.");
                 return new FileUpdateResult(path, host, changed: false, created: false, null, null);
             }
-            FileUpdateResult result = WriteLocked(folder.Fd, path, host, before, before is null ? null : stat, after ?? before!, options);
+            FileUpdateResult result = WriteLocked(folder.Fd, path, host, before, before is null ? null : stat, after ?? before!, options, kind, created);
             done = true;
             foreach (string folderCreated in created)
             {
@@ -367,13 +392,22 @@ public sealed class HostFiles
         }
     }
 
-    private FileUpdateResult WriteLocked(int dirFd, string path, string host, byte[]? before, Native.StatxBuffer? beforeStat, byte[] content, FileWriteOptions? options)
+    private FileUpdateResult WriteLocked(int dirFd, string path, string host, byte[]? before, Native.StatxBuffer? beforeStat, byte[] content, FileWriteOptions? options,
+        FileChangeKind kind, List<string> createdFolders)
     {
         string name = System.IO.Path.GetFileName(host);
         string temp = "." + name + ".isulakata-" + Guid.NewGuid().ToString("N").Substring(0, 8) + ".tmp";
         string? backup = null;
+        string? change = null; // journal
+        bool renamed = false; // journal
         try
         {
+            // journal: each folder this call made, then the intent (before and after hashes) before anything is renamed.
+            foreach (string folderCreated in createdFolders)
+            {
+                string? made = Journal.BeginFileChange(FileChangeKind.CreateFolder, ToTargetPath(folderCreated), null, null, null);
+                Journal.Complete(made, ChangeOutcome.Done);
+            }
             uint mode = options?.Mode is UnixFileMode wanted ? (uint)wanted : beforeStat is { } s ? (uint)(s.Mode & 0xFFF) : 420u; // 0644
             (uint Uid, uint Gid)? owner = options?.Owner ?? (beforeStat is { } o ? (o.Uid, o.Gid) : null);
             WriteNew(dirFd, temp, content, mode, owner, path);
@@ -381,12 +415,16 @@ public sealed class HostFiles
             {
                 backup = CreateBackup(dirFd, name, before, beforeStat!.Value, path);
             }
+            string? backupTarget = backup is null ? null : ToTargetPath(System.IO.Path.Combine(System.IO.Path.GetDirectoryName(host)!, backup));
+            change = Journal.BeginFileChange(kind, path, before is null ? null : host, backupTarget, content); // journal: intent
             if (Native.RenameAt(dirFd, temp, dirFd, name, 0) != 0)
             {
                 throw FileSystemError(Marshal.GetLastPInvokeError(), "write", path);
             }
+            renamed = true; // journal
             temp = string.Empty;
             Native.Fsync(dirFd);
+            Journal.Complete(change, ChangeOutcome.Done); // journal: done
         }
         catch
         {
@@ -394,14 +432,18 @@ public sealed class HostFiles
             {
                 Native.UnlinkAt(dirFd, temp, 0);
             }
-            if (backup is not null)
+            if (backup is not null && !renamed)
             {
                 Native.UnlinkAt(dirFd, backup, 0);
+            }
+            if (!renamed)
+            {
+                Journal.Complete(change, ChangeOutcome.RolledBack); // journal: the rename did not happen
             }
             throw;
         }
         string? backupHost = backup is null ? null : System.IO.Path.Combine(System.IO.Path.GetDirectoryName(host)!, backup);
-        return new FileUpdateResult(path, host, changed: true, created: before is null, backupHost is null ? null : ToTargetPath(backupHost), backupHost);
+        return new FileUpdateResult(path, host, changed: true, created: before is null, backupHost is null ? null : ToTargetPath(backupHost), backupHost) { ChangeId = change };
     }
 
     /// <summary>Creates <paramref name="name"/> (it must not exist), writes, sets mode and owner and fsyncs on the one descriptor.</summary>
@@ -567,6 +609,28 @@ public sealed class HostFiles
         }
         return host;
     }
+
+    // journal: begin
+    /// <summary>Removes a folder if it is empty (an undo of a folder the module created); false when it holds something.</summary>
+    public bool RemoveEmptyFolder(string path)
+    {
+        string host = ToHostPath(path);
+        if (!Directory.Exists(host))
+        {
+            return true;
+        }
+        if (Directory.EnumerateFileSystemEntries(host).GetEnumerator().MoveNext())
+        {
+            return false;
+        }
+        _log($"Removing the empty folder '{path}'.");
+        if (Native.UnlinkAt(-100, host, Native.AtRemoveDir) != 0)
+        {
+            throw FileSystemError(Marshal.GetLastPInvokeError(), "remove", path);
+        }
+        return true;
+    }
+    // journal: end
 
     /// <summary>
     /// Opens the folder of <paramref name="host"/> one component at a time from the root, never following a symbolic link

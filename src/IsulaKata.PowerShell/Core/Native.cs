@@ -57,6 +57,18 @@ internal static class Native
     [DllImport("libc", EntryPoint = "geteuid")]
     public static extern uint GetEffectiveUserId();
 
+    // journal: appending whole lines to the change journal (open with a mode, write, O_* flags of asm-generic).
+    public const int WriteOnly = 1;
+    public const int Create = 0x40;
+    public const int Append = 0x400;
+
+    [DllImport("libc", SetLastError = true, EntryPoint = "open")]
+    public static extern int Open(string path, int flags, uint mode);
+
+    [DllImport("libc", SetLastError = true, EntryPoint = "write")]
+    public static extern nint Write(int fd, byte[] buffer, nint count);
+    // journal: end
+
     public static bool TryStat(string path, out StatxBuffer buffer, bool followLinks = true)
         => StatxCall(AtFdCwd, path, followLinks ? 0 : AtSymlinkNoFollow, StatxBasicStats, out buffer) == 0;
 

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
 using IsulaKata.Core;
+using IsulaKata.Journal;
 
 namespace IsulaKata.Storage;
 
@@ -17,6 +18,7 @@ public sealed class ThinPoolCreator
     private readonly LiveSystem _system;
     private readonly Lvm _lvm;
     private readonly ThinPoolReader _reader;
+    private string? _change; // journal: the entry of the pool being built
 
     /// <param name="host">The target: must be this live host (lvm runs here).</param>
     /// <param name="system">Where /dev, /sys and /proc are read; this machine's when null.</param>
@@ -46,6 +48,7 @@ public sealed class ThinPoolCreator
         RequireLiveHost(_host);
         Lvm.ValidateVolumeGroupName(request.VolumeGroup);
         Lvm.ValidateLogicalVolumeName(request.Name);
+        _host.Journal.Check(Lvm.DeviceMapperPath(request.VolumeGroup, request.Name)); // journal: warn about an interrupted build
         long chunk = ThinPoolSizing.ParseChunkSize(request.ChunkSize);
         if (request.AutoExtendThreshold is < 1 or > 100 || request.AutoExtendPercent is < 1 or > 1000)
         {
@@ -203,6 +206,10 @@ public sealed class ThinPoolCreator
         string activity = $"Creating thin pool {fresh.VolumeGroup}/{fresh.Name}";
         var written = new List<FileUpdateResult>();
         bool creating = fresh.Existing is null;
+        // journal: a pool being built is recorded before its first command; the profile is a step of it.
+        string devicePath = Lvm.DeviceMapperPath(fresh.VolumeGroup, fresh.Name);
+        _change = creating ? _host.Journal.BeginThinPoolChange(ChangeAction.ThinPoolCreated, devicePath, fresh.VolumeGroup, fresh.Name, fresh.Devices, fresh.ProfilePath) : null;
+        using IDisposable scope = _host.Journal.Within(_change);
         try
         {
             for (int i = 0; i < fresh.Steps.Count; i++)
@@ -244,6 +251,11 @@ public sealed class ThinPoolCreator
         finally
         {
             _host.Progress(activity, "done", 100, true);
+        }
+        _host.Journal.Complete(_change, ChangeOutcome.Done); // journal
+        if (!creating)
+        {
+            _host.Journal.FinishInterrupted(devicePath); // journal: this run finished an interrupted build
         }
         var warnings = fresh.Warnings.ToList();
         // One lvs with the group's fields reads the pool back; the devices are the ones the plan built the group on.
@@ -305,6 +317,7 @@ public sealed class ThinPoolCreator
         string devices = string.Join(", ", plan.Devices);
         if (left.Count == 0)
         {
+            _host.Journal.Complete(_change, ChangeOutcome.RolledBack); // journal
             string undone = done.Count == 0 ? "Nothing had been changed yet." : "Rolled back: " + string.Join("; ", done) + ".";
             string state = creating ? $" {devices} {(plan.Devices.Count == 1 ? "is" : "are")} as before" : string.Empty;
             string wiped = creating && plan.Steps.Any(s => s.Program == "wipefs") ? " (except the signatures -Force erased; wipefs kept copies in $HOME/wipefs-*.bak)" : string.Empty;

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using IsulaKata.Core;
 using IsulaKata.Isulad;
+using IsulaKata.Journal;
 
 namespace IsulaKata.Storage;
 
@@ -110,6 +111,10 @@ public sealed class ThinPoolRemover
         plan.RequireSameSteps(fresh, "nothing was removed");
         string activity = $"Removing thin pool {fresh.VolumeGroup}/{fresh.Name}";
         var done = new List<string>();
+        // journal: the removal is recorded before its first command; the profile moved aside is a step of it.
+        string? change = _host.Journal.BeginThinPoolChange(ChangeAction.ThinPoolRemoved, Lvm.DeviceMapperPath(fresh.VolumeGroup, fresh.Name),
+            fresh.VolumeGroup, fresh.Name, fresh.Devices, fresh.ProfilePath);
+        using IDisposable scope = _host.Journal.Within(change);
         try
         {
             for (int i = 0; i < fresh.Steps.Count; i++)
@@ -127,6 +132,10 @@ public sealed class ThinPoolRemover
                 {
                     string detail = Lvm.Diagnostics(result);
                     string nl = Environment.NewLine;
+                    if (done.Count == 0)
+                    {
+                        _host.Journal.Complete(change, ChangeOutcome.RolledBack); // journal: nothing was removed
+                    }
                     throw new IsulaKataException("ThinPoolRemoveFailed", FailureKind.InvalidOperation,
                         result.FailureText(detail)
                         + nl + (done.Count == 0 ? "Nothing was removed." : "Already done: " + string.Join("; ", done) + "."),
@@ -136,6 +145,7 @@ public sealed class ThinPoolRemover
                 }
                 done.Add(step.Target);
             }
+            _host.Journal.Complete(change, ChangeOutcome.Done); // journal
         }
         finally
         {
