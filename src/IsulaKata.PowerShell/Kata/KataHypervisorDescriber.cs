@@ -249,7 +249,7 @@ public sealed class KataHypervisorDescriber
         {
             string host = _host.Files.ToHostPath(path);
             var info = new FileInfo(host);
-            if (!info.Exists || info.Length > MaxWrapperSize || !Native.TryStat(host, out Native.StatxBuffer stat) || (stat.Mode & 0xF000) != 0x8000)
+            if (!info.Exists || info.Length > MaxWrapperSize || !KataConfigText.IsRegularFile(host))
             {
                 return null;
             }
