@@ -150,6 +150,17 @@ Describe 'The kernel rule' {
     }
 }
 
+Describe 'The initrd' {
+    It 'warns when the initrd is not smaller than the VM''s memory' {
+        $root = New-ConfigRoot "[hypervisor.qemu]`npath = `"/usr/bin/qemu-kvm`"`nkernel = `"/var/lib/kata/kernel`"`ninitrd = `"/var/lib/kata/kata-containers-initrd.img`"`nmachine_type = `"q35`"`ndefault_memory = 1`n"
+        $initrd = Join-Path $root 'var/lib/kata/kata-containers-initrd.img'
+        New-Item -ItemType Directory (Split-Path $initrd) -Force | Out-Null
+        [IO.File]::WriteAllBytes($initrd, [byte[]]::new(2MB))
+        Get-KataHypervisor -Root $root -WarningVariable w -WarningAction SilentlyContinue | Out-Null
+        $w.Message | Should -Contain "The initrd '/var/lib/kata/kata-containers-initrd.img' (2 MiB) is not smaller than the VM's memory (default_memory = 1 MiB in [hypervisor.qemu]): the guest cannot unpack it. Raise default_memory or use a smaller initrd."
+    }
+}
+
 Describe 'The netmon rule' {
     It 'points [netmon] path at the package''s binary when the configured one is missing, and says so' {
         $root = New-KataGenerationRoot eu2
