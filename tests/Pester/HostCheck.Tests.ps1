@@ -387,8 +387,10 @@ Describe 'Test-IsulaKataHost -Area Kata (kata''s configuration, read by Get-Kata
         $root = New-KataHostRoot 'kata1-qemu.toml' -Present '/usr/bin/stratovirt', '/var/lib/kata/vmlinux.bin', '/var/lib/kata/kata-containers-initrd.img'
         Set-KataHypervisor -Hypervisor StratoVirt -Root $root -WarningAction SilentlyContinue | Out-Null
         $checks = Test-IsulaKataHost -Root $root -Area Kata
-        $checks.Name | Should -Be @('Configuration', 'Hypervisor table', 'Keys in their tables', 'Hypervisor binary', 'StratoVirt wrapper', 'Guest kernel', 'Guest initrd or image')
-        $checks.Status | Should -Be @('Pass', 'Pass', 'Pass', 'Pass', 'Pass', 'Pass', 'Pass')
+        $checks.Name | Should -Be @('Configuration', 'Kata generation', 'Hypervisor table', 'Keys in their tables', 'Hypervisor binary', 'StratoVirt wrapper', 'Guest kernel', 'Guest initrd or image', 'Netmon')
+        $checks.Status | Should -Be @('Pass', 'Pass', 'Pass', 'Pass', 'Pass', 'Pass', 'Pass', 'Pass', 'Pass')
+        (Get-Row $checks 'Kata generation').Detail | Should -Be 'kata, generation 1 (told by the configuration ([proxy]/[shim] tables or sandbox_cgroup_with_emulator: kata 1.x)).'
+        (Get-Row $checks 'Netmon').Detail | Should -Be "netmon is off ([netmon] path '/usr/libexec/kata-containers/kata-netmon')." 
         (Get-Row $checks 'Hypervisor binary').Detail | Should -Be "'/usr/bin/stratovirt' (the StratoVirt binary its wrapper runs) is there and executable."
         (Get-Row $checks 'Configuration').Detail | Should -Be "kata reads '$Defaults': /etc/kata-containers/configuration.toml does not exist, so kata reads the packaged $Defaults."
         (Get-Row $checks 'Hypervisor table').Detail | Should -Be '[hypervisor.stratovirt] is the only active hypervisor table (StratoVirt).'

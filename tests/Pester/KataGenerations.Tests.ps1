@@ -150,6 +150,17 @@ Describe 'The kernel rule' {
     }
 }
 
+Describe 'The initrd' {
+    It 'warns when the initrd is not smaller than the VM''s memory' {
+        $root = New-ConfigRoot "[hypervisor.qemu]`npath = `"/usr/bin/qemu-kvm`"`nkernel = `"/var/lib/kata/kernel`"`ninitrd = `"/var/lib/kata/kata-containers-initrd.img`"`nmachine_type = `"q35`"`ndefault_memory = 1`n"
+        $initrd = Join-Path $root 'var/lib/kata/kata-containers-initrd.img'
+        New-Item -ItemType Directory (Split-Path $initrd) -Force | Out-Null
+        [IO.File]::WriteAllBytes($initrd, [byte[]]::new(2MB))
+        Get-KataHypervisor -Root $root -WarningVariable w -WarningAction SilentlyContinue | Out-Null
+        $w.Message | Should -Contain "The initrd '/var/lib/kata/kata-containers-initrd.img' (2 MiB) is not smaller than the VM's memory (default_memory = 1 MiB in [hypervisor.qemu]): the guest cannot unpack it. Raise default_memory or use a smaller initrd."
+    }
+}
+
 Describe 'The netmon rule' {
     It 'points [netmon] path at the package''s binary when the configured one is missing, and says so' {
         $root = New-KataGenerationRoot eu2
@@ -256,6 +267,8 @@ Describe 'Exactly one hypervisor in every TOML shape' {
         $result.ActiveHypervisors | Should -Be @('hypervisor.stratovirt')
         (Get-KataHypervisor -Root $root -WarningAction SilentlyContinue).ActiveHypervisors | Should -Be @('hypervisor.stratovirt')
         Get-TargetText $root $Defaults | Should -Match '(?m)^#isulakata-disabled# .*qemu'
+        # No line kata reads (not a comment) names qemu any more: the sub-table and dotted keys are commented out too.
+        @((Get-TargetText $root $Defaults) -split "`n" | Where-Object { $_ -notmatch '^\s*#' -and $_ -match 'qemu' }) | Should -BeNullOrEmpty
         if ($Shape -eq 'sub-table') { (Set-KataHypervisor -Hypervisor Qemu -Root $root -WarningAction SilentlyContinue).ActiveHypervisors | Should -Be @('hypervisor.qemu') }
         else { { Set-KataHypervisor -Hypervisor Qemu -Root $root } | Should -Throw -ErrorId 'KataConfigShapeNotSupported,IsulaKata.Commands.SetKataHypervisorCommand' }
     }
@@ -273,11 +286,15 @@ Describe 'The wrapper path' {
         $hash = Get-Sha256 $binary
     }
 
-    It 'refuses <Path>, which is the StratoVirt binary itself' -ForEach @(
+    It 'refuses <Path>, which is the StratoVirt binary itself, installed or not yet' -ForEach @(
         @{ Path = '/usr/bin//stratovirt' }, @{ Path = '/usr/bin/./stratovirt' }, @{ Path = '/usr/../usr/bin/stratovirt' }
     ) {
         { Set-KataHypervisor -Hypervisor StratoVirt -WrapperPath $Path -Root $root } | Should -Throw -ErrorId 'WrapperPathInUse,IsulaKata.Commands.SetKataHypervisorCommand'
         Get-Sha256 $binary | Should -Be $hash
+        # Before the stratovirt package is installed, a wrapper there would exec itself.
+        Remove-Item $binary
+        { Set-KataHypervisor -Hypervisor StratoVirt -WrapperPath $Path -Root $root } | Should -Throw -ErrorId 'WrapperPathInUse,IsulaKata.Commands.SetKataHypervisorCommand'
+        Test-Path $binary | Should -BeFalse
         Test-Path (Join-Path $root $Etc.TrimStart('/')) | Should -BeFalse
     }
 

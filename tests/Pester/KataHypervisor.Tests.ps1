@@ -503,7 +503,7 @@ Describe 'The TOML editor' {
         $text = "[hypervisor.qemu]`npath   =   'https://gh.072103.xyz/usr/bin/qemu-kvm'   # the distribution's QEMU`nkernel = `"/boot/k`"`n`n[runtime]`nsandbox_cgroup_with_emulator=true# openEuler`n"
         [IO.File]::WriteAllText($file, $text)
         Set-KataHypervisor -Hypervisor Qemu -HypervisorPath /usr/libexec/qemu-kvm -Root $root -WarningAction SilentlyContinue | Out-Null
-        [IO.File]::ReadAllText($file) | Should -BeExactly "[hypervisor.qemu]`npath   =   `"/usr/libexec/qemu-kvm`"   # the distribution's QEMU`nkernel = `"/boot/k`"`ninitrd = `"/var/lib/kata/kata-containers-initrd.img`"`n`n[runtime]`nsandbox_cgroup_with_emulator=false# openEuler`n"
+        [IO.File]::ReadAllText($file) | Should -BeExactly "[hypervisor.qemu]`npath   =   `"/usr/libexec/qemu-kvm`"   # the distribution's QEMU`nkernel = `"/boot/k`"`ninitrd = `"/var/lib/kata/kata-containers-initrd.img`"`nmachine_type = `"q35`"`ndefault_vcpus = 1`ndefault_memory = 2048`n`n[runtime]`nsandbox_cgroup_with_emulator=false# openEuler`n"
     }
 
     It 'does not take a commented line inside a multi-line array for a commented key' {
@@ -530,17 +530,17 @@ Describe 'The TOML editor' {
                 'path = "/usr/local/libexec/isulakata/stratovirt.sh"'
                 'kernel = "/var/lib/kata/vmlinux.bin"'
                 'initrd = "/var/lib/kata/kata-containers-initrd.img"'
+                'machine_type = "microvm"'
                 'block_device_driver = "virtio-mmio"'
-                'use_vsock = true'
-                'disable_block_device_use = false'
                 'disable_vhost_net = true'
+                'shared_fs = "virtio-fs"'
+                'virtio_fs_daemon = "/usr/libexec/virtiofsd"'
                 ''
                 '#isulakata-disabled# [hypervisor.qemu]'
                 '#isulakata-disabled# path = "/usr/bin/qemu-kvm"'
                 ''
                 '[runtime]'
                 'internetworking_model = "tcfilter"'
-                'disable_new_netns = false'
                 ''
                 '[factory]'
                 'enable_template = true'

@@ -238,7 +238,8 @@ public sealed class KataConfigLocator
         }
     }
 
-    private bool SameFile(string a, string b)
+    /// <summary>Whether two target paths are one file (links followed, '//', '.' and '..' applied).</summary>
+    public bool SameFile(string a, string b)
     {
         try
         {
@@ -246,7 +247,7 @@ public sealed class KataConfigLocator
         }
         catch (IsulaKataException)
         {
-            return a == b;
+            return KataRules.Normalize(a) == KataRules.Normalize(b);
         }
     }
 

@@ -32,7 +32,7 @@ public static class KataConfigText
             }
             return null;
         }
-        if (Native.TryStat(host, out Native.StatxBuffer stat) && (stat.Mode & 0xF000) != 0x8000)
+        if (!IsRegularFile(host))
         {
             throw new IsulaKataException("KataConfigNotAFile", FailureKind.InvalidData,
                 $"'{path}' is not a regular file (a FIFO, socket or device stands there); it was not read.",
@@ -45,6 +45,11 @@ public static class KataConfigText
         }
         return Decode(File.ReadAllBytes(host), path);
     }
+
+    /// <summary>Whether a file on this machine is a regular file (not a FIFO, socket, device or folder); opening one of
+    /// those would block or read a device.</summary>
+    public static bool IsRegularFile(string hostPath)
+        => Native.TryStat(hostPath, out Native.StatxBuffer stat) && (stat.Mode & 0xF000) == 0x8000;
 
     /// <summary>Strict UTF-8; a byte order mark becomes a leading <see cref="Bom"/>.</summary>
     public static string Decode(byte[] bytes, string path)

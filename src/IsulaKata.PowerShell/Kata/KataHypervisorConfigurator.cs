@@ -297,7 +297,7 @@ public sealed class KataHypervisorConfigurator
         {
             return true;
         }
-        string? current = Native.TryStat(host, out Native.StatxBuffer stat) && (stat.Mode & 0xF000) == 0x8000 && new FileInfo(host).Length <= MaxWrapperSize
+        string? current = KataConfigText.IsRegularFile(host) && new FileInfo(host).Length <= MaxWrapperSize
             ? File.ReadAllText(host)
             : null;
         if (current is null || !StratoVirtWrapper.IsOurs(current))
@@ -314,7 +314,7 @@ public sealed class KataHypervisorConfigurator
         {
             return true;
         }
-        return WrapperOptions().Owner is (uint uid, uint gid) && (stat.Uid != uid || stat.Gid != gid);
+        return WrapperOptions().Owner is (uint uid, uint gid) && Native.TryStat(host, out Native.StatxBuffer stat) && (stat.Uid != uid || stat.Gid != gid);
     }
 
     private static FileWriteOptions WrapperOptions() => new()
@@ -323,15 +323,5 @@ public sealed class KataHypervisorConfigurator
         Owner = Native.GetEffectiveUserId() == 0 ? (0u, 0u) : null,
     };
 
-    private bool SameFile(string a, string b)
-    {
-        try
-        {
-            return _host.Files.ToHostPath(a) == _host.Files.ToHostPath(b);
-        }
-        catch (IsulaKataException)
-        {
-            return KataRules.Normalize(a) == KataRules.Normalize(b);
-        }
-    }
+    private bool SameFile(string a, string b) => _locator.SameFile(a, b);
 }

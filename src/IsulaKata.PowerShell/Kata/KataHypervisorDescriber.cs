@@ -128,6 +128,11 @@ public sealed class KataHypervisorDescriber
         {
             warnings.Add($"The kernel '{kernel}' named in [{table}] may not boot: {problem}. Pass a kernel built for it with -Kernel (Install-KataGuestKernel places one).");
         }
+        long memory = editor.GetInteger(table, "default_memory") ?? 2048;
+        if (initrd is not null && initrdExists == true && memory > 0 && InitrdSize(initrd) is long size && size >= memory * 1024 * 1024)
+        {
+            warnings.Add($"The initrd '{initrd}' ({size / 1048576} MiB) is not smaller than the VM's memory (default_memory = {memory} MiB in [{table}]): the guest cannot unpack it. Raise default_memory or use a smaller initrd.");
+        }
         if (editor.GetString(table, "ozone_path") is string ozone && Exists(ozone) == false)
         {
             warnings.Add($"ozone_path '{ozone}' does not exist on the target: StratoVirt will not start in the Ozone sandbox. Install ozone (the stratovirt package ships it).");
@@ -243,13 +248,25 @@ public sealed class KataHypervisorDescriber
         }
     }
 
+    private long? InitrdSize(string path)
+    {
+        try
+        {
+            return new FileInfo(_host.Files.ToHostPath(path)).Length;
+        }
+        catch (Exception e) when (e is IsulaKataException or IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
     private string? ReadSmallText(string path)
     {
         try
         {
             string host = _host.Files.ToHostPath(path);
             var info = new FileInfo(host);
-            if (!info.Exists || info.Length > MaxWrapperSize || !Native.TryStat(host, out Native.StatxBuffer stat) || (stat.Mode & 0xF000) != 0x8000)
+            if (!info.Exists || info.Length > MaxWrapperSize || !KataConfigText.IsRegularFile(host))
             {
                 return null;
             }

@@ -22,7 +22,7 @@ public static class KataKernelFormat
     {
         byte[] head = new byte[0x240];
         int read;
-        if (!IsulaKata.Core.Native.TryStat(hostFile, out IsulaKata.Core.Native.StatxBuffer stat) || (stat.Mode & 0xF000) != 0x8000)
+        if (!KataConfigText.IsRegularFile(hostFile))
         {
             return null;
         }

@@ -85,7 +85,7 @@ public sealed class TomlEditor
 
     /// <summary>The keys set in a table (dotted keys as "a.b"), in file order.</summary>
     public IReadOnlyList<string> Keys(string table)
-        => _view.Find(table) is { } found ? found.Pairs.Select(p => KeyName(p.Key)).ToList() : Array.Empty<string>();
+        => _view.Find(table) is { } found ? found.Pairs.Select(p => TomlSyntax.KeyName(p.Key)).ToList() : Array.Empty<string>();
 
     /// <summary>The 1-based line of a commented <c>#key = value</c> line inside the table, or null.</summary>
     public int? CommentedKeyLine(string table, string key) => FindCommentedKey(table, key, markedOnly: false) is int line ? line + 1 : null;
@@ -304,9 +304,9 @@ public sealed class TomlEditor
     {
         ValueSyntax old = pair.Value!;
         ValueSyntax replacement = Create(wanted);
-        SyntaxToken token = FirstToken(replacement)!;
-        token.LeadingTrivia = FirstToken(old)?.LeadingTrivia;
-        token.TrailingTrivia = LastToken(old)?.TrailingTrivia;
+        SyntaxToken token = TomlSyntax.FirstToken(replacement)!;
+        token.LeadingTrivia = TomlSyntax.FirstToken(old)?.LeadingTrivia;
+        token.TrailingTrivia = TomlSyntax.LastToken(old)?.TrailingTrivia;
         replacement.LeadingTrivia = old.LeadingTrivia;
         replacement.TrailingTrivia = old.TrailingTrivia;
         pair.Value = replacement;
@@ -340,7 +340,7 @@ public sealed class TomlEditor
     // ---------------------------------------------------------------- finding things
 
     private static KeyValueSyntax? FindPair(Table table, string key)
-        => table.Pairs.FirstOrDefault(pair => KeyName(pair.Key) == key);
+        => table.Pairs.FirstOrDefault(pair => TomlSyntax.KeyName(pair.Key) == key);
 
     /// <summary>The 0-based lines of a table's region (after its header up to the next table), or before the first table for "".</summary>
     private IEnumerable<int> RegionLines(string table)
@@ -429,7 +429,7 @@ public sealed class TomlEditor
             BooleanValueSyntax b => new TomlValue(TomlValueKind.Boolean, b.Value, b.Token?.Text ?? string.Empty),
             IntegerValueSyntax i => new TomlValue(TomlValueKind.Integer, i.Value, i.Token?.Text ?? string.Empty),
             null => new TomlValue(TomlValueKind.Other, null, string.Empty),
-            _ => new TomlValue(TomlValueKind.Other, null, TokensOf(value)),
+            _ => new TomlValue(TomlValueKind.Other, null, TomlSyntax.TokensOf(value)),
         };
         if (_standIn is not char c)
         {
@@ -437,86 +437,6 @@ public sealed class TomlEditor
         }
         return new TomlValue(read.Kind, read.Value is string s2 ? s2.Replace(c, Replacement) : read.Value, read.Text.Replace(c, Replacement));
     }
-
-    private static string TokensOf(SyntaxNode node)
-    {
-        var builder = new StringBuilder();
-        AppendTokens(node, builder);
-        return builder.ToString();
-    }
-
-    private static void AppendTokens(SyntaxNode node, StringBuilder builder)
-    {
-        if (node is SyntaxToken token)
-        {
-            builder.Append(token.Text);
-            return;
-        }
-        for (int i = 0; i < node.ChildrenCount; i++)
-        {
-            if (node.GetChild(i) is { } child)
-            {
-                AppendTokens(child, builder);
-            }
-        }
-    }
-
-    private static SyntaxToken? FirstToken(SyntaxNode node)
-    {
-        if (node is SyntaxToken token)
-        {
-            return token;
-        }
-        for (int i = 0; i < node.ChildrenCount; i++)
-        {
-            if (node.GetChild(i) is { } child && FirstToken(child) is { } found)
-            {
-                return found;
-            }
-        }
-        return null;
-    }
-
-    private static SyntaxToken? LastToken(SyntaxNode node)
-    {
-        if (node is SyntaxToken token)
-        {
-            return token;
-        }
-        for (int i = node.ChildrenCount - 1; i >= 0; i--)
-        {
-            if (node.GetChild(i) is { } child && LastToken(child) is { } found)
-            {
-                return found;
-            }
-        }
-        return null;
-    }
-
-    /// <summary>"hypervisor.qemu" for <c>[hypervisor.qemu]</c> or <c>[ hypervisor . "qemu" ]</c>.</summary>
-    internal static string KeyName(KeySyntax? key)
-    {
-        if (key is null)
-        {
-            return string.Empty;
-        }
-        var builder = new StringBuilder(Part(key.Key));
-        if (key.DotKeys is { } dots)
-        {
-            foreach (DottedKeyItemSyntax item in dots)
-            {
-                builder.Append('.').Append(Part(item.Key));
-            }
-        }
-        return builder.ToString();
-    }
-
-    private static string Part(BareKeyOrStringValueSyntax? part) => part switch
-    {
-        BareKeySyntax bare => bare.Key?.Text ?? string.Empty,
-        StringValueSyntax quoted => quoted.Value ?? string.Empty,
-        _ => string.Empty,
-    };
 
     /// <summary>A line without the "\r" a CRLF file leaves on it.</summary>
     private static string Body(string line) => line.EndsWith('\r') ? line.Substring(0, line.Length - 1) : line;
@@ -623,7 +543,7 @@ public sealed class TomlEditor
                     pairs.Add(pair);
                     NoteValueLines(pair);
                 }
-                _tables.Add(new Table(KeyName(table.Name), table.OpenBracket?.Span.Start.Line ?? table.Span.Start.Line, table, pairs));
+                _tables.Add(new Table(TomlSyntax.KeyName(table.Name), table.OpenBracket?.Span.Start.Line ?? table.Span.Start.Line, table, pairs));
             }
             Lines = text.Split('\n');
             var disabled = new List<DisabledHeader>();

@@ -194,7 +194,7 @@ public sealed class KataChecks : HostCheckArea
 
     private IsulaKataCheck Kernel(KataHypervisorConfig config)
     {
-        const string remedy = "Install kata-containers (it ships /var/lib/kata/kernel), or Install-KataGuestKernel -Path <kernel>   (or -Uri)";
+        const string remedy = "Install-KataGuestKernel -Path <vmlinux.bin>   (or -Uri)";
         if (config.Kernel is null)
         {
             return Fail(KernelName, "The hypervisor table names no kernel, so kata cannot boot a VM.", remedy);
