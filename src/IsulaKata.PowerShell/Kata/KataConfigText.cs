@@ -21,29 +21,18 @@ public static class KataConfigText
     /// <summary>The file's text (with a leading <see cref="Bom"/> when the file has one), or null when it does not exist.</summary>
     public static string? Read(HostFiles files, string path)
     {
-        string host = files.ToHostPath(path);
-        var info = new FileInfo(host);
-        if (!info.Exists)
+        // The one reader: only a regular file is opened, never waited on (NotARegularFile for a folder, FIFO or device).
+        byte[]? bytes = files.ReadBytes(path);
+        if (bytes is null)
         {
-            if (Directory.Exists(host))
-            {
-                throw new IsulaKataException("KataConfigNotAFile", FailureKind.InvalidData,
-                    $"'{path}' is a folder, not a kata configuration file.", $"Remove the folder '{path}' or pass the configuration file with -ConfigPath.", path);
-            }
             return null;
         }
-        if (!IsRegularFile(host))
-        {
-            throw new IsulaKataException("KataConfigNotAFile", FailureKind.InvalidData,
-                $"'{path}' is not a regular file (a FIFO, socket or device stands there); it was not read.",
-                $"Put kata's configuration file at '{path}', or pass the file with -ConfigPath.", path);
-        }
-        if (info.Length > MaxSize)
+        if (bytes.Length > MaxSize)
         {
             throw new IsulaKataException("KataConfigTooLarge", FailureKind.InvalidData,
-                $"'{path}' is {info.Length} bytes; a kata configuration is a few tens of kilobytes.", $"Check what '{path}' holds.", path);
+                $"'{path}' is {bytes.Length} bytes; a kata configuration is a few tens of kilobytes.", $"Check what '{path}' holds.", path);
         }
-        return Decode(File.ReadAllBytes(host), path);
+        return Decode(bytes, path);
     }
 
     /// <summary>Whether a file on this machine is a regular file (not a FIFO, socket, device or folder); opening one of

@@ -298,7 +298,7 @@ public sealed class KataHypervisorConfigurator
             return true;
         }
         string? current = KataConfigText.IsRegularFile(host) && new FileInfo(host).Length <= MaxWrapperSize
-            ? File.ReadAllText(host)
+            ? _host.Files.ReadText(wrapperPath)
             : null;
         if (current is null || !StratoVirtWrapper.IsOurs(current))
         {

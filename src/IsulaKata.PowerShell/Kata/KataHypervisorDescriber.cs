@@ -270,7 +270,7 @@ public sealed class KataHypervisorDescriber
             {
                 return null;
             }
-            return File.ReadAllText(host);
+            return _host.Files.ReadText(path);
         }
         catch (Exception e) when (e is IsulaKataException or IOException or UnauthorizedAccessException)
         {
