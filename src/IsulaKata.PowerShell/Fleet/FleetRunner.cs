@@ -280,11 +280,22 @@ if ($result.Count -eq 0 -and $failures.Count -gt 0) { throw $failures[0] }
                     _stage(target, stage);
                 }
                 else if (record is InformationRecord information && information.Tags.Contains(SectionTag)
-                    && Rehydrator.Rebuild(information.MessageData) is IsulaKataSectionResult done)
+                    && (information.MessageData is PSObject { BaseObject: string } or string))
                 {
-                    lock (sections)
+                    try
                     {
-                        sections.Add(done);
+                        if (Rehydrator.Rebuild(PSSerializer.Deserialize(information.MessageData.ToString())) is IsulaKataSectionResult done)
+                        {
+                            lock (sections)
+                            {
+                                sections.Add(done);
+                            }
+                        }
+                    }
+                    catch (Exception error) when (error is PSInvalidCastException or System.Xml.XmlException or InvalidOperationException or ArgumentException)
+                    {
+                        // A section report that cannot be read back only costs the partial result after Ctrl+C; the
+                        // host's own result still comes at its end.
                     }
                 }
             });
