@@ -115,7 +115,8 @@ Describe 'Fleet over SSH' {
 
     Context 'on open sessions' {
         BeforeAll {
-            $script:Sessions = New-PSSession -HostName $Names -UserName root -KeyFilePath "$Dir/client_key" -Options @{ UserKnownHostsFile = "$Dir/known_hosts" }
+            # In host order (New-PSSession returns them as they open): the waves of -BatchSize follow this order.
+            $script:Sessions = New-PSSession -HostName $Names -UserName root -KeyFilePath "$Dir/client_key" -Options @{ UserKnownHostsFile = "$Dir/known_hosts" } | Sort-Object ComputerName
         }
         AfterAll { $Sessions | Remove-PSSession }
 
@@ -160,6 +161,7 @@ Describe 'Fleet over SSH' {
             $results = @(Set-IsulaKataConfiguration -Configuration $Document -Session $Sessions -BatchSize 2 -MaxFailure 1 -ErrorAction SilentlyContinue)
             $results.Count | Should -Be 4
             ($results | Where-Object ComputerName -EQ '10.213.1.2').Stage | Should -Be 'Runtime'
+            ($results | Where-Object ComputerName -EQ '10.213.1.2').Succeeded | Should -BeFalse
             ($results | Where-Object ComputerName -EQ '10.213.2.2').Succeeded | Should -BeTrue
             foreach ($n in 3, 4) {
                 $result = $results | Where-Object ComputerName -EQ "10.213.$n.2"

@@ -25,7 +25,7 @@ public sealed class TestIsulaKataConfigurationCommand : IsulaKataDocumentCmdlet
     }
 
     private static object ToResult(RemoteRun run)
-        => run.Output.OfType<IsulaKataConfigurationTest>().FirstOrDefault() is IsulaKataConfigurationTest test && run.Error is null
+        => run.Output.OfType<IsulaKataConfigurationTest>().FirstOrDefault() is IsulaKataConfigurationTest test
             ? test with { ComputerName = run.Target.Name }
             : new IsulaKataConfigurationTest
             {

@@ -304,6 +304,16 @@ if ($result.Count -eq 0 -and $failures.Count -gt 0) { throw $failures[0] }
             object?[] results = (deserialized is PSObject bag ? bag.BaseObject : deserialized) is IEnumerable items and not string
                 ? items.Cast<object?>().Select(Rehydrator.Rebuild).ToArray()
                 : deserialized is null ? Array.Empty<object?>() : new[] { Rehydrator.Rebuild(deserialized) };
+            // A host whose own run failed (a section, or its cmdlets refusing the document) is a failed host too.
+            switch (results.FirstOrDefault())
+            {
+                case IsulaKataHostResult { Succeeded: false } failed:
+                    stage = failed.Stage;
+                    return Ended(failed.Error ?? Failure(new InvalidOperationException($"{target.Name} failed at {failed.Stage}."), "FleetHostFailed", ErrorCategory.InvalidResult, target.Name), results);
+                case IsulaKataConfigurationTest { Error: not null } untested:
+                    stage = untested.Stage ?? stage;
+                    return Ended(untested.Error, results);
+            }
             return Ended(null, results);
         }
         catch (RuntimeException error)
