@@ -35,6 +35,7 @@ public abstract class IsulaKataFleetCmdlet : IsulaKataCmdlet
     /// <summary>SSH hosts as user@host:port (user and port optional); a session is opened to each and closed afterwards.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(Completers.SshHostCompleter))]
     public string[]? HostName { get; set; }
 
     /// <summary>The SSH private key for -HostName.</summary>
