@@ -165,43 +165,38 @@ function Write-TestTotal {
     Write-Host "total: $passed passed, $failed failed, $skipped skipped"
 }
 
-function Invoke-FleetTest {
-    # The fleet tests (tests/Fleet) after the host suite: real sshd in network and mount namespaces, PowerShell remoting
-    # over SSH. Where they cannot run they print a loud "SKIPPED: <reason>"; any failure fails the build.
-    $fleetSummary = Join-Path $output 'fleet-summary.txt'
-    Remove-Item -LiteralPath $fleetSummary -ErrorAction SilentlyContinue
+function Invoke-SuiteScript {
+    # Runs one of the suites that come after the host suite (a script taking -ModulePath and -PesterPath) in a child
+    # pwsh; stops the build when it fails. Where such a suite cannot run it prints a loud "SKIPPED: <reason>" itself.
+    param([string] $Name, [string] $Script, [hashtable] $More = @{})
     if ($Tag) {
-        Write-Host 'Fleet tests (tests/Fleet) not selected: -Tag was given.' -ForegroundColor Yellow
+        Write-Host "$Name not selected: -Tag was given." -ForegroundColor Yellow
         return
     }
     $pesterVersion = ([xml](Get-Content -Raw (Join-Path $repo 'tests/TestDependencies.csproj'))).Project.PropertyGroup.PesterVersion
     $nugetRoot = if ($env:NUGET_PACKAGES) { $env:NUGET_PACKAGES } else { Join-Path $HOME '.nuget/packages' }
+    $arguments = @('-ModulePath', (Join-Path $moduleDir 'IsulaKata.psd1'), '-PesterPath', (Join-Path $nugetRoot "pester/$pesterVersion/tools/Pester.psd1"))
+    foreach ($key in $More.Keys) { $arguments += @("-$key", $More[$key]) }
     $child = Get-ChildPwsh
-    & $child[0] @($child | Select-Object -Skip 1) -NoProfile -NonInteractive -File (Join-Path $repo 'tests/Fleet/Invoke-FleetSuite.ps1') `
-        -ModulePath (Join-Path $moduleDir 'IsulaKata.psd1') -PesterPath (Join-Path $nugetRoot "pester/$pesterVersion/tools/Pester.psd1") `
-        -SummaryPath $fleetSummary
+    & $child[0] @($child | Select-Object -Skip 1) -NoProfile -NonInteractive -File (Join-Path $repo $Script) @arguments
     if ($LASTEXITCODE -ne 0) {
-        Write-Host "Fleet tests failed (exit code $LASTEXITCODE)." -ForegroundColor Red
+        Write-Host "$Name failed (exit code $LASTEXITCODE)." -ForegroundColor Red
         exit 1
     }
+}
+
+function Invoke-FleetTest {
+    # The fleet tests (tests/Fleet) after the host suite: real sshd in network and mount namespaces, PowerShell remoting
+    # over SSH; their counts go into the closing total.
+    $fleetSummary = Join-Path $output 'fleet-summary.txt'
+    Remove-Item -LiteralPath $fleetSummary -ErrorAction SilentlyContinue
+    Invoke-SuiteScript -Name 'Fleet tests (tests/Fleet)' -Script 'tests/Fleet/Invoke-FleetSuite.ps1' -More @{ SummaryPath = $fleetSummary }
 }
 
 function Invoke-VmTest {
     # The real-kernel tests (tests/Integration) in a throwaway qemu guest, after the host suite. Where qemu cannot run
     # at all they print a loud "SKIPPED: <reason>"; any other problem fails the build. Run with every test only.
-    if ($Tag) {
-        Write-Host 'VM tests (tests/Integration) not selected: -Tag was given.' -ForegroundColor Yellow
-        return
-    }
-    $pesterVersion = ([xml](Get-Content -Raw (Join-Path $repo 'tests/TestDependencies.csproj'))).Project.PropertyGroup.PesterVersion
-    $nugetRoot = if ($env:NUGET_PACKAGES) { $env:NUGET_PACKAGES } else { Join-Path $HOME '.nuget/packages' }
-    $child = Get-ChildPwsh
-    & $child[0] @($child | Select-Object -Skip 1) -NoProfile -NonInteractive -File (Join-Path $repo 'tests/Integration/Invoke-VmSuite.ps1') `
-        -ModulePath (Join-Path $moduleDir 'IsulaKata.psd1') -PesterPath (Join-Path $nugetRoot "pester/$pesterVersion/tools/Pester.psd1")
-    if ($LASTEXITCODE -ne 0) {
-        Write-Host "VM tests failed (exit code $LASTEXITCODE)." -ForegroundColor Red
-        exit 1
-    }
+    Invoke-SuiteScript -Name 'VM tests (tests/Integration)' -Script 'tests/Integration/Invoke-VmSuite.ps1'
 }
 
 function Invoke-Package {

@@ -115,8 +115,10 @@ Describe 'Fleet over SSH' {
 
     Context 'on open sessions' {
         BeforeAll {
-            $script:Sessions = New-PSSession -HostName $Names -UserName root -KeyFilePath "$Dir/client_key" -Options @{ UserKnownHostsFile = "$Dir/known_hosts" }
+            # In host order (New-PSSession returns them as they open): the waves of -BatchSize follow this order.
+            $script:Sessions = New-PSSession -HostName $Names -UserName root -KeyFilePath "$Dir/client_key" -Options @{ UserKnownHostsFile = "$Dir/known_hosts" } | Sort-Object ComputerName
         }
+        AfterAll { $Sessions | Remove-PSSession }
 
         It '-WhatIf returns no object, plans every host, and changes no file on any host' {
             Reset-Host
@@ -159,6 +161,7 @@ Describe 'Fleet over SSH' {
             $results = @(Set-IsulaKataConfiguration -Configuration $Document -Session $Sessions -BatchSize 2 -MaxFailure 1 -ErrorAction SilentlyContinue)
             $results.Count | Should -Be 4
             ($results | Where-Object ComputerName -EQ '10.213.1.2').Stage | Should -Be 'Runtime'
+            ($results | Where-Object ComputerName -EQ '10.213.1.2').Succeeded | Should -BeFalse
             ($results | Where-Object ComputerName -EQ '10.213.2.2').Succeeded | Should -BeTrue
             foreach ($n in 3, 4) {
                 $result = $results | Where-Object ComputerName -EQ "10.213.$n.2"
@@ -181,6 +184,41 @@ Describe 'Fleet over SSH' {
                 $test = Test-IsulaKataConfiguration -Configuration $document -Session $session
                 $test.InDesiredState | Should -BeTrue -Because ($test.Sections | Out-String)
             }
+        }
+    }
+
+    It 'Ctrl+C (Stop) stops every host''s remote pipeline and keeps where each host got in $IsulaKataFleetResult' {
+        Reset-Host
+        foreach ($n in 1..4) { Set-Content "$Dir/h$n/state/never-answers" '' }
+        $slow = @{ Packages = @{}; Runtime = @{ ThinPoolDevice = '/dev/mapper/isula-thinpool'; Restart = $true; TimeoutSeconds = 300 } }
+        $shell = [powershell]::Create()
+        try {
+            $null = $shell.AddScript("Import-Module '$ModulePath'").AddStatement().AddCommand('Set-IsulaKataConfiguration').
+                AddParameter('Configuration', $slow).AddParameter('HostName', $Names).AddParameter('UserName', 'root').
+                AddParameter('KeyFilePath', "$Dir/client_key").AddParameter('SSHOption', @{ UserKnownHostsFile = "$Dir/known_hosts" })
+            $running = $shell.BeginInvoke()
+            # Wait until every host waits for its isulad (the fake restart never answers).
+            $deadline = [DateTime]::UtcNow.AddSeconds(120)
+            while ([DateTime]::UtcNow -lt $deadline -and @(1..4 | Where-Object { (Get-HostCommand $_) -contains 'systemctl restart isulad' }).Count -lt 4) { Start-Sleep -Milliseconds 250 }
+            $clock = [Diagnostics.Stopwatch]::StartNew()
+            $shell.Stop()
+            $clock.Elapsed.TotalSeconds | Should -BeLessThan 60 -Because 'stopping does not wait for the 300-second restart timeout'
+            $shell.Runspace.SessionStateProxy.PSVariable.GetValue('IsulaKataFleetResult') | Set-Variable kept
+            @($kept).Count | Should -Be 4
+            foreach ($result in $kept) {
+                $result.Succeeded | Should -BeFalse
+                $result.Stage | Should -Be 'Runtime'
+                $result.Sections[0].Name | Should -Be 'Packages'
+                $result.Sections[0].Status | Should -Be 'Unchanged'
+            }
+            # No remote pipeline is left running.
+            $deadline = [DateTime]::UtcNow.AddSeconds(15)
+            while ([DateTime]::UtcNow -lt $deadline -and @(Get-Process -Name dotnet | Where-Object { $_.CommandLine -like '*-sshs*' }).Count -gt 0) { Start-Sleep -Milliseconds 250 }
+            @(Get-Process -Name dotnet | Where-Object { $_.CommandLine -like '*-sshs*' }).Count | Should -Be 0
+        }
+        finally {
+            $shell.Dispose()
+            foreach ($n in 1..4) { Remove-Item "$Dir/h$n/state/never-answers" -ErrorAction SilentlyContinue }
         }
     }
 

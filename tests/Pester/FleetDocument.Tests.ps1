@@ -140,3 +140,20 @@ Describe 'The fleet cmdlets on this host' {
         { Test-IsulaKataConfiguration -Configuration @{} -KeyFilePath /tmp/key } | Should -Throw -ErrorId 'FleetHostNameMissing,*'
     }
 }
+
+Describe 'Completion of -HostName' {
+    It 'offers the Host names of ~/.ssh/config and the plain names of ~/.ssh/known_hosts, keeping a typed user@' {
+        $userHome = Join-Path $TestDrive "home"
+        New-Item -ItemType Directory "$userHome/.ssh" -Force | Out-Null
+        Set-Content "$userHome/.ssh/config" "Host node1 node2`n    User root`nHost *.lab`n"
+        Set-Content "$userHome/.ssh/known_hosts" "node3,10.0.0.3 ssh-ed25519 AAAA`n[node4]:2222 ssh-ed25519 AAAA`n|1|hashed= ssh-ed25519 AAAA`n"
+        $saved = $env:HOME
+        try {
+            $env:HOME = $userHome
+            $line = 'Test-IsulaKataConfiguration -Configuration @{} -HostName root@node'
+            $names = (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText
+        }
+        finally { $env:HOME = $saved }
+        $names | Should -Be 'root@node1', 'root@node2', 'root@node3', 'root@node4:2222'
+    }
+}

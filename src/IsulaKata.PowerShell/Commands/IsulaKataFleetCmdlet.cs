@@ -35,6 +35,7 @@ public abstract class IsulaKataFleetCmdlet : IsulaKataCmdlet
     /// <summary>SSH hosts as user@host:port (user and port optional); a session is opened to each and closed afterwards.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(Completers.SshHostCompleter))]
     public string[]? HostName { get; set; }
 
     /// <summary>The SSH private key for -HostName.</summary>
@@ -274,7 +275,7 @@ public abstract class IsulaKataFleetCmdlet : IsulaKataCmdlet
     {
         string id = error.FullyQualifiedErrorId.Split(',')[0];
         string message = error.ErrorDetails?.Message ?? error.Exception.Message;
-        return new ErrorRecord(new RemoteException($"{computerName}: {stage}: {message}", error.Exception), id, error.CategoryInfo.Category, computerName)
+        return new ErrorRecord(new RemoteException($"{computerName}: {stage}: {message}"), id, error.CategoryInfo.Category, computerName)
         {
             ErrorDetails = new ErrorDetails($"{computerName}: {stage}: {message}") { RecommendedAction = error.ErrorDetails?.RecommendedAction ?? string.Empty },
         };
@@ -295,4 +296,21 @@ public abstract class IsulaKataFleetCmdlet : IsulaKataCmdlet
             WriteInformation(record);
         }
     }
+}
+
+/// <summary>The fleet cmdlets that take a configuration document: -Path (a .psd1 file) or -Configuration (a hashtable).</summary>
+public abstract class IsulaKataDocumentCmdlet : IsulaKataFleetCmdlet
+{
+    /// <summary>The configuration document: a .psd1 data file.</summary>
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet)]
+    [ValidateNotNullOrEmpty]
+    public string Path { get; set; } = string.Empty;
+
+    /// <summary>The configuration document as a hashtable.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = ConfigurationSet)]
+    [ValidateNotNull]
+    public Hashtable? Configuration { get; set; }
+
+    /// <summary>Reads and validates the document given; stops the cmdlet on the first problem.</summary>
+    protected ConfigurationDocument ReadDocument() => ReadDocument(ParameterSetName == PathSet ? Path : null, Configuration);
 }

@@ -9,18 +9,8 @@ namespace IsulaKata.Commands;
 /// <summary>Converges hosts to a configuration document, section by section, through the module's own cmdlets.</summary>
 [Cmdlet(VerbsCommon.Set, "IsulaKataConfiguration", HelpUri = IsulaKataCmdlet.HelpBase + "Set-IsulaKataConfiguration.md", DefaultParameterSetName = PathSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(IsulaKataHostResult))]
-public sealed class SetIsulaKataConfigurationCommand : IsulaKataFleetCmdlet
+public sealed class SetIsulaKataConfigurationCommand : IsulaKataDocumentCmdlet
 {
-    /// <summary>The configuration document: a .psd1 data file.</summary>
-    [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet)]
-    [ValidateNotNullOrEmpty]
-    public string Path { get; set; } = string.Empty;
-
-    /// <summary>The configuration document as a hashtable.</summary>
-    [Parameter(Mandatory = true, ParameterSetName = ConfigurationSet)]
-    [ValidateNotNull]
-    public Hashtable? Configuration { get; set; }
-
     /// <summary>Converge the hosts in waves of this many; 0 (default): all at once, -ThrottleLimit at a time.</summary>
     [Parameter]
     [ValidateRange(0, int.MaxValue)]
@@ -33,7 +23,7 @@ public sealed class SetIsulaKataConfigurationCommand : IsulaKataFleetCmdlet
 
     protected override void ProcessDocument()
     {
-        ConfigurationDocument document = ReadDocument(ParameterSetName == PathSet ? Path : null, Configuration);
+        ConfigurationDocument document = ReadDocument();
         bool whatIf = MyInvocation.BoundParameters.TryGetValue("WhatIf", out object? flag) && ((SwitchParameter)flag).IsPresent;
         if (IsRemote)
         {
@@ -70,7 +60,8 @@ public sealed class SetIsulaKataConfigurationCommand : IsulaKataFleetCmdlet
                 $"{MyInvocation.MyCommand.Name} {section.Name}"),
             done =>
             {
-                var record = new InformationRecord(done, LocalComputerName);
+                // Serialized here in full: remoting would cut an information record's message at depth 1.
+                var record = new InformationRecord(PSSerializer.Serialize(Rehydrator.Portable(done), 8), LocalComputerName);
                 record.Tags.Add(FleetRunner.SectionTag);
                 WriteInformation(record);
             });

@@ -280,11 +280,22 @@ if ($result.Count -eq 0 -and $failures.Count -gt 0) { throw $failures[0] }
                     _stage(target, stage);
                 }
                 else if (record is InformationRecord information && information.Tags.Contains(SectionTag)
-                    && Rehydrator.Rebuild(information.MessageData) is IsulaKataSectionResult done)
+                    && (information.MessageData is PSObject { BaseObject: string } or string))
                 {
-                    lock (sections)
+                    try
                     {
-                        sections.Add(done);
+                        if (Rehydrator.Rebuild(PSSerializer.Deserialize(information.MessageData.ToString())) is IsulaKataSectionResult done)
+                        {
+                            lock (sections)
+                            {
+                                sections.Add(done);
+                            }
+                        }
+                    }
+                    catch (Exception error) when (error is PSInvalidCastException or System.Xml.XmlException or InvalidOperationException or ArgumentException)
+                    {
+                        // A section report that cannot be read back only costs the partial result after Ctrl+C; the
+                        // host's own result still comes at its end.
                     }
                 }
             });
@@ -293,6 +304,16 @@ if ($result.Count -eq 0 -and $failures.Count -gt 0) { throw $failures[0] }
             object?[] results = (deserialized is PSObject bag ? bag.BaseObject : deserialized) is IEnumerable items and not string
                 ? items.Cast<object?>().Select(Rehydrator.Rebuild).ToArray()
                 : deserialized is null ? Array.Empty<object?>() : new[] { Rehydrator.Rebuild(deserialized) };
+            // A host whose own run failed (a section, or its cmdlets refusing the document) is a failed host too.
+            switch (results.FirstOrDefault())
+            {
+                case IsulaKataHostResult { Succeeded: false } failed:
+                    stage = failed.Stage;
+                    return Ended(failed.Error ?? Failure(new InvalidOperationException($"{target.Name} failed at {failed.Stage}."), "FleetHostFailed", ErrorCategory.InvalidResult, target.Name), results);
+                case IsulaKataConfigurationTest { Error: not null } untested:
+                    stage = untested.Stage ?? stage;
+                    return Ended(untested.Error, results);
+            }
             return Ended(null, results);
         }
         catch (RuntimeException error)
