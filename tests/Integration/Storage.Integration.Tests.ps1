@@ -92,7 +92,7 @@ Describe 'Thin pools on a real kernel' -Tag 'VM' {
 
         $err | Should -Not -BeNullOrEmpty
         $err.FullyQualifiedErrorId | Should -Be 'ThinPoolCreateFailed,IsulaKata.Commands.NewIsulaThinPoolCommand'
-        $err.TargetObject | Should -Be 'lvcreate --yes --wipesignatures y --type thin-pool -n thinpool -l 95%VG --poolmetadatasize 40m --chunksize 64k --zero n --metadataprofile isula-thinpool isula'
+        $err.TargetObject | Should -Be 'lvcreate --yes --type thin-pool -n thinpool -l 95%VG --poolmetadatasize 40m --chunksize 64k --zero n --metadataprofile isula-thinpool isula'
         $err.Exception.Message | Should -Match 'failed with exit code 5'
         $err.Exception.Message | Should -Match 'thin-pool: Required device-mapper target\(s\) not detected in your kernel'
         $err.Exception.Message | Should -Match "Rolled back: removed '/etc/lvm/profile/isula-thinpool\.profile'; removed the volume group 'isula'; removed the PV label from /dev/vdb\. /dev/vdb is as before\."
@@ -134,7 +134,7 @@ Describe 'Thin pools on a real kernel' -Tag 'VM' {
             'What if: Performing the operation "Run" on target "pvcreate /dev/vdb".'
             'What if: Performing the operation "Run" on target "vgcreate isula /dev/vdb".'
             'What if: Performing the operation "Write" on target "/etc/lvm/profile/isula-thinpool.profile".'
-            'What if: Performing the operation "Run" on target "lvcreate --yes --wipesignatures y --type thin-pool -n thinpool -l 95%VG --poolmetadatasize 40m --chunksize 64k --zero n --metadataprofile isula-thinpool isula".')
+            'What if: Performing the operation "Run" on target "lvcreate --yes --type thin-pool -n thinpool -l 95%VG --poolmetadatasize 40m --chunksize 64k --zero n --metadataprofile isula-thinpool isula".')
         Get-LvmReport pvs pv pv_name | Should -BeNullOrEmpty
         Get-Signature /dev/vdb | Should -BeNullOrEmpty
     }
