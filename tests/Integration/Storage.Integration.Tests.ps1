@@ -68,7 +68,9 @@ Describe 'Thin pools on a real kernel' -Tag 'VM' {
         $describe = { param($vg) @(Get-LvmReport lvs lv $fields "$vg" -All | Sort-Object lv_name | ForEach-Object { ($_.PSObject.Properties | ForEach-Object { "$($_.Name)=$($_.Value)" }) -join ' ' }) -replace "$vg-thinpool", 'PROFILE' }
         $ours = & $describe viamodule
         $theirs = & $describe viaguide
-        $ours | Should -Be $theirs
+        # One difference, on purpose: lvcreate --metadataprofile attaches the profile to the pool's hidden volumes too,
+        # lvchange on the pool only to the pool. dmeventd reads the pool's own profile, so autoextend is the same.
+        ($ours -replace '^(lv_name=\[.*) lv_profile=PROFILE$', '$1 lv_profile=') | Should -Be $theirs
         ($ours -join "`n") | Should -Match 'lv_name=\[lvol0_pmspare\]' -Because 'both keep lvm''s spare metadata volume'
         ($ours -join "`n") | Should -Match 'lv_name=thinpool lv_attr=twi-a-t--- .*chunk_size=65536 zero=.* lv_profile=PROFILE'
 
@@ -92,8 +94,8 @@ Describe 'Thin pools on a real kernel' -Tag 'VM' {
 
         $err | Should -Not -BeNullOrEmpty
         $err.FullyQualifiedErrorId | Should -Be 'ThinPoolCreateFailed,IsulaKata.Commands.NewIsulaThinPoolCommand'
-        $err.TargetObject | Should -Be 'lvcreate --yes --wipesignatures y --type thin-pool -n thinpool -l 95%VG --poolmetadatasize 40m --chunksize 64k --zero n --metadataprofile isula-thinpool isula'
-        $err.Exception.Message | Should -Match 'failed with exit code 5'
+        $err.TargetObject | Should -Be 'lvcreate --yes --type thin-pool -n thinpool -l 95%VG --poolmetadatasize 40m --chunksize 64k --zero n --metadataprofile isula-thinpool isula'
+        $err.Exception.Message | Should -Match 'failed with exit code [35]:'
         $err.Exception.Message | Should -Match 'thin-pool: Required device-mapper target\(s\) not detected in your kernel'
         $err.Exception.Message | Should -Match "Rolled back: removed '/etc/lvm/profile/isula-thinpool\.profile'; removed the volume group 'isula'; removed the PV label from /dev/vdb\. /dev/vdb is as before\."
         Get-LvmReport pvs pv pv_name | Should -BeNullOrEmpty
@@ -134,7 +136,7 @@ Describe 'Thin pools on a real kernel' -Tag 'VM' {
             'What if: Performing the operation "Run" on target "pvcreate /dev/vdb".'
             'What if: Performing the operation "Run" on target "vgcreate isula /dev/vdb".'
             'What if: Performing the operation "Write" on target "/etc/lvm/profile/isula-thinpool.profile".'
-            'What if: Performing the operation "Run" on target "lvcreate --yes --wipesignatures y --type thin-pool -n thinpool -l 95%VG --poolmetadatasize 40m --chunksize 64k --zero n --metadataprofile isula-thinpool isula".')
+            'What if: Performing the operation "Run" on target "lvcreate --yes --type thin-pool -n thinpool -l 95%VG --poolmetadatasize 40m --chunksize 64k --zero n --metadataprofile isula-thinpool isula".')
         Get-LvmReport pvs pv pv_name | Should -BeNullOrEmpty
         Get-Signature /dev/vdb | Should -BeNullOrEmpty
     }

@@ -162,7 +162,7 @@ Describe 'New-IsulaThinPool checks and plans on a fake machine' -Skip:(-not $Can
             'Run pvcreate /dev/vdb'
             'Run vgcreate isula /dev/vdb'
             "Write $state/etc/lvm/profile/isula-thinpool.profile"
-            'Run lvcreate --yes --wipesignatures y --type thin-pool -n thinpool -l 95%VG --poolmetadatasize 40m --chunksize 64k --zero n --metadataprofile isula-thinpool isula')
+            'Run lvcreate --yes --type thin-pool -n thinpool -l 95%VG --poolmetadatasize 40m --chunksize 64k --zero n --metadataprofile isula-thinpool isula')
         Get-FakeCommand | Should -Be @($Pvs, $LvmConfig, 'wipefs --json --no-act /dev/vdb')
     }
 
@@ -327,7 +327,7 @@ Describe 'New-IsulaThinPool builds, rolls back and reconciles on a fake machine'
             $Pvs, $LvmConfig, 'wipefs --json --no-act /dev/vdb'
             'pvcreate /dev/vdb'
             'vgcreate isula /dev/vdb'
-            'lvcreate --yes --wipesignatures y --type thin-pool -n thinpool -l 95%VG --poolmetadatasize 40m --chunksize 64k --zero n --metadataprofile isula-thinpool isula'
+            'lvcreate --yes --type thin-pool -n thinpool -l 95%VG --poolmetadatasize 40m --chunksize 64k --zero n --metadataprofile isula-thinpool isula'
             "$LvsWithGroup isula")
         Get-Content -Raw $profile | Should -BeExactly ([IsulaKata.Storage.ThinPoolReader]::ProfileText('isula', 'thinpool', 80, 20))
         (Get-Item $profile).UnixMode | Should -Be '-rw-r--r--'
@@ -356,7 +356,7 @@ Describe 'New-IsulaThinPool builds, rolls back and reconciles on a fake machine'
         Get-FakeCommand | Should -Be @(
             'pvcreate /dev/vdb'
             'vgcreate isula /dev/vdb'
-            'lvcreate --yes --wipesignatures y --type thin-pool -n thinpool -l 95%VG --poolmetadatasize 40m --chunksize 64k --zero n --metadataprofile isula-thinpool isula'
+            'lvcreate --yes --type thin-pool -n thinpool -l 95%VG --poolmetadatasize 40m --chunksize 64k --zero n --metadataprofile isula-thinpool isula'
             "$LvsWithGroup isula")
         $pool.Devices | Should -Be @('/dev/vdb')
         $pool.SizeBytes | Should -Be 4072669184
@@ -366,7 +366,7 @@ Describe 'New-IsulaThinPool builds, rolls back and reconciles on a fake machine'
         $pool = $creator.Apply($creator.Plan((New-PoolRequest -Devices '/dev/vdb' -VolumeGroup 'my-vg' -Name 'thin-pool')))
         $pool.DevicePath | Should -BeExactly '/dev/mapper/my--vg-thin--pool'
         $pool.Profile | Should -BeExactly "$state/etc/lvm/profile/my-vg-thinpool.profile"
-        Get-FakeCommand | Should -Contain 'lvcreate --yes --wipesignatures y --type thin-pool -n thin-pool -l 95%VG --poolmetadatasize 40m --chunksize 64k --zero n --metadataprofile my-vg-thinpool my-vg'
+        Get-FakeCommand | Should -Contain 'lvcreate --yes --type thin-pool -n thin-pool -l 95%VG --poolmetadatasize 40m --chunksize 64k --zero n --metadataprofile my-vg-thinpool my-vg'
     }
 
     It 'rolls back everything when lvcreate fails, and quotes lvm' {
@@ -376,9 +376,9 @@ Describe 'New-IsulaThinPool builds, rolls back and reconciles on a fake machine'
         $e = Get-EngineError { $creator.Apply($plan) }
 
         $e.ErrorId | Should -Be 'ThinPoolCreateFailed'
-        $e.Target | Should -Be 'lvcreate --yes --wipesignatures y --type thin-pool -n thinpool -l 95%VG --poolmetadatasize 40m --chunksize 64k --zero n --metadataprofile isula-thinpool isula'
+        $e.Target | Should -Be 'lvcreate --yes --type thin-pool -n thinpool -l 95%VG --poolmetadatasize 40m --chunksize 64k --zero n --metadataprofile isula-thinpool isula'
         $e.Message | Should -BeExactly (@(
-            "'lvcreate --yes --wipesignatures y --type thin-pool -n thinpool -l 95%VG --poolmetadatasize 40m --chunksize 64k --zero n --metadataprofile isula-thinpool isula' failed with exit code 5:"
+            "'lvcreate --yes --type thin-pool -n thinpool -l 95%VG --poolmetadatasize 40m --chunksize 64k --zero n --metadataprofile isula-thinpool isula' failed with exit code 5:"
             'thin-pool: Required device-mapper target(s) not detected in your kernel.'
             "Rolled back: removed '$profile'; removed the volume group 'isula'; removed the PV label from /dev/vdb. /dev/vdb is as before.") -join [Environment]::NewLine)
         (Get-FakeCommand | Select-Object -Skip 6) | Should -Be @(
@@ -541,7 +541,7 @@ Describe 'New-IsulaThinPool on a real loop device with fake lvm' -Skip:(-not $Ca
             "What if: Performing the operation `"Run`" on target `"pvcreate $loop`"."
             "What if: Performing the operation `"Run`" on target `"vgcreate isula $loop`"."
             "What if: Performing the operation `"Write`" on target `"$state/etc/lvm/profile/isula-thinpool.profile`"."
-            'What if: Performing the operation "Run" on target "lvcreate --yes --wipesignatures y --type thin-pool -n thinpool -l 95%VG --poolmetadatasize 40m --chunksize 64k --zero n --metadataprofile isula-thinpool isula".')
+            'What if: Performing the operation "Run" on target "lvcreate --yes --type thin-pool -n thinpool -l 95%VG --poolmetadatasize 40m --chunksize 64k --zero n --metadataprofile isula-thinpool isula".')
         Get-FakeCommand | Should -Be @($Pvs, $LvmConfig, "wipefs --json --no-act $loop")
     }
 
@@ -560,7 +560,7 @@ Describe 'New-IsulaThinPool on a real loop device with fake lvm' -Skip:(-not $Ca
         $config.ThinPoolDevice | Should -Be '/dev/mapper/isula-thinpool'
         # No prompt (-Confirm:$false): plan and apply back to back, so the probes run once.
         Get-FakeCommand | Should -Be @($Pvs, $LvmConfig, "wipefs --json --no-act $loop", "pvcreate $loop", "vgcreate isula $loop",
-            'lvcreate --yes --wipesignatures y --type thin-pool -n thinpool -l 95%VG --poolmetadatasize 40m --chunksize 64k --zero n --metadataprofile isula-thinpool isula', "$LvsWithGroup isula")
+            'lvcreate --yes --type thin-pool -n thinpool -l 95%VG --poolmetadatasize 40m --chunksize 64k --zero n --metadataprofile isula-thinpool isula', "$LvsWithGroup isula")
 
         Remove-FakeHost
         $state = New-FakeHost

@@ -116,11 +116,13 @@ public sealed class ThinPoolCreator
         // makes with two lvcreate, lvconvert and lvchange (lvcreate(8): --type thin-pool with --poolmetadatasize,
         // --chunksize, --zero and --metadataprofile); the data and metadata sizes, the chunk, zeroing, the spare
         // metadata volume and the profile come out the same (the VM suite compares the lvs fields of both ways).
+        // lvcreate refuses --wipesignatures with thin pools ("unsupported with thin pools", exit 3); lvm clears the
+        // new pool's metadata itself, and the disk was checked blank above.
         steps.Add(ThinPoolStep.Write("writes the autoextend profile", profilePath,
             ThinPoolReader.ProfileText(vg, request.Name, request.AutoExtendThreshold, request.AutoExtendPercent)));
         steps.Add(ThinPoolStep.Run($"creates the thin pool {pool} ({ThinPoolSizing.FormatSize(sizing.DataBytes)} of data, "
             + $"{ThinPoolSizing.FormatSize(sizing.MetadataBytes)} of metadata, {ThinPoolSizing.FormatSize(sizing.ChunkSizeBytes)} chunks) with the profile attached",
-            "lvcreate", new[] { "--yes", "--wipesignatures", "y", "--type", "thin-pool", "-n", request.Name }.Concat(sizing.DataArguments)
+            "lvcreate", new[] { "--yes", "--type", "thin-pool", "-n", request.Name }.Concat(sizing.DataArguments)
                 .Concat(new[]
                 {
                     "--poolmetadatasize", ThinPoolSizing.LvmSizeArgument(sizing.MetadataBytes), "--chunksize", ThinPoolSizing.LvmSizeArgument(sizing.ChunkSizeBytes),
