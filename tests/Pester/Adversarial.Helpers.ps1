@@ -52,13 +52,11 @@ function Invoke-Bounded {
 }
 
 function Get-RootSnapshot {
-    # Every entry under a root (path relative to it, type and, for files, the SHA-256), one string each, sorted.
+    # Every entry under a root (path relative to it, its type and, for regular files, the SHA-256), one string each,
+    # sorted. find tells the type without opening anything, so a FIFO or device is listed, never read.
     param([Parameter(Mandatory)] [string] $Root)
-    @(Get-ChildItem -LiteralPath $Root -Recurse -Force -ErrorAction SilentlyContinue | ForEach-Object {
-        $relative = $_.FullName.Substring($Root.Length)
-        if ($_.LinkType) { "$relative -> $($_.Target)" }
-        elseif ($_.PSIsContainer) { "$relative/" }
-        elseif ($_.UnixFileMode -and "$($_.UnixMode)"[0] -ne '-') { "$relative ($("$($_.UnixMode)"[0]))" }
-        else { "$relative $((Get-FileHash -LiteralPath $_.FullName -Algorithm SHA256).Hash)" }
-    } | Sort-Object)
+    @(find $Root -mindepth 1 -printf '%y %P\n' | Sort-Object | ForEach-Object {
+        $type, $relative = $_ -split ' ', 2
+        if ($type -eq 'f') { "$relative $((Get-FileHash -LiteralPath (Join-Path $Root $relative) -Algorithm SHA256).Hash)" } else { "$relative ($type)" }
+    })
 }

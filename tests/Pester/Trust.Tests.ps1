@@ -9,9 +9,9 @@ BeforeAll {
 
 Describe 'HostFiles opens only regular files, never waits on one and never replaces one' {
     It 'refuses a <Kind> at daemon.json in Get-IsulaRuntime and Set-IsulaRuntime, at once, leaving it in place' -TestCases @(
-        @{ Kind = 'FIFO'; Make = { param($p) mkfifo $p }; Letter = 'p' }
-        @{ Kind = 'character device'; Make = { param($p) mknod $p c 1 3 }; Letter = 'c' }
-        @{ Kind = 'folder'; Make = { param($p) New-Item -ItemType Directory -Path $p | Out-Null }; Letter = 'd' }
+        @{ Kind = 'FIFO'; Make = { param($p) mkfifo $p }; Type = 'fifo' }
+        @{ Kind = 'character device'; Make = { param($p) mknod $p c 1 3 }; Type = 'character special file' }
+        @{ Kind = 'folder'; Make = { param($p) New-Item -ItemType Directory -Path $p | Out-Null }; Type = 'directory' }
     ) {
         $root = New-TestRoot
         $file = Join-Path $root 'etc/isulad/daemon.json'
@@ -25,7 +25,7 @@ Describe 'HostFiles opens only regular files, never waits on one and never repla
             $run.Errors[0].CategoryInfo.Category | Should -Be 'InvalidData'
             $run.Errors[0].TargetObject | Should -Be $Daemon
         }
-        "$((Get-Item -LiteralPath $file -Force).UnixMode)"[0] | Should -Be $Letter
+        (stat -c '%F' $file) | Should -Be $Type
         @(Get-ChildItem -LiteralPath (Split-Path $file) -Force).Name | Should -Be @('daemon.json')
     }
 
@@ -158,7 +158,8 @@ Describe 'HostFiles on a full or read-only file system' {
         Remove-Item -LiteralPath $Mount -Recurse -Force -ErrorAction SilentlyContinue
     }
 
-    It 'fails with DiskFull and leaves no backup, no temp file and the file as it was' -Skip:(-not $Mounted) {
+    It 'fails with DiskFull and leaves no backup, no temp file and the file as it was' {
+        if (-not $Mounted) { Set-ItResult -Skipped -Because "SKIPPED: no tmpfs could be mounted (needs root and mount rights)"; return }
         Get-ChildItem -LiteralPath $Mount -Force | Remove-Item -Recurse -Force
         New-Item -ItemType Directory -Path (Join-Path $Mount 'etc/isulad') | Out-Null
         Copy-Item -LiteralPath (Join-Path $Fixtures 'daemon.shipped.json') -Destination (Join-Path $Mount 'etc/isulad/daemon.json')
@@ -173,7 +174,8 @@ Describe 'HostFiles on a full or read-only file system' {
         Get-RootSnapshot $Mount | Should -Be $before
     }
 
-    It 'fails with ReadOnlyFileSystem on a read-only mount' -Skip:(-not $Mounted) {
+    It 'fails with ReadOnlyFileSystem on a read-only mount' {
+        if (-not $Mounted) { Set-ItResult -Skipped -Because "SKIPPED: no tmpfs could be mounted (needs root and mount rights)"; return }
         Get-ChildItem -LiteralPath $Mount -Force | Remove-Item -Recurse -Force
         New-Item -ItemType Directory -Path (Join-Path $Mount 'etc/isulad') | Out-Null
         Copy-Item -LiteralPath (Join-Path $Fixtures 'daemon.shipped.json') -Destination (Join-Path $Mount 'etc/isulad/daemon.json')
@@ -228,7 +230,7 @@ Describe 'One translation: pipeline inputs, typed parameters and .NET exceptions
 
     It 'stays terminating for a bad value typed on the command line' {
         $root = New-TestRoot @{ '/etc/isulad/daemon.json' = 'daemon.shipped.json' }
-        { [pscustomobject]@{ Root = $root } | Set-IsulaRuntime -ConfigPath 'relative/daemon.json' } | Should -Throw -ErrorId 'PathNotAbsolute,IsulaKata.Commands.SetIsulaRuntimeCommand'
+        { [pscustomobject]@{ Root = $root } | Get-IsulaRuntime -ConfigPath 'relative/daemon.json' } | Should -Throw -ErrorId 'PathNotAbsolute,IsulaKata.Commands.GetIsulaRuntimeCommand'
     }
 
     It 'reports permission denied to a user who is not root as AccessDenied or FileAccessDenied, with the fix' -Skip:((id -u) -ne '0' -or -not (Get-Command setpriv -ErrorAction Ignore)) {
