@@ -77,7 +77,7 @@ BeforeAll {
             for ($n = 0; $n -lt $PerClass; $n++) {
                 $source = $sources[$random.Next($sources.Count)]
                 $bytes = $utf8.GetBytes($source.Text)
-                [pscustomobject]@{ Kind = $source.Kind; Class = $class; Fixture = $source.Fixture; Number = $n; Bytes = [byte[]](& $classes[$class] $bytes $source.Text $source) }
+                [pscustomobject]@{ Kind = $source.Kind; Class = $class; Fixture = $source.Fixture; Number = $n; Bytes = [byte[]]@(& $classes[$class] $bytes $source.Text $source) }
             }
         }
     }
