@@ -296,3 +296,76 @@ Describe 'Packages: names are checked and follow --' {
         finally { Remove-FakeHost }
     }
 }
+
+Describe 'Install-KataGuestKernel: short downloads, Ctrl+C and a folder as -Destination' {
+    BeforeAll {
+        # A raw HTTP server on loopback: /short promises 100000 bytes and closes after 1000; /stall sends 1000 and waits.
+        $probe = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
+        $probe.Start()
+        $script:Port = $probe.LocalEndpoint.Port
+        $probe.Stop()
+        $ready = Join-Path $TestDrive 'raw-ready'
+        $script:RawServer = Start-ThreadJob -ArgumentList $Port, $ready -ScriptBlock {
+            param($port, $ready)
+            $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, $port)
+            $listener.Start()
+            Set-Content -LiteralPath $ready -Value ''
+            $deadline = [DateTime]::UtcNow.AddMinutes(3)
+            try {
+                while ([DateTime]::UtcNow -lt $deadline) {
+                    $accept = $listener.AcceptTcpClientAsync()
+                    while (-not $accept.Wait(100)) { if ([DateTime]::UtcNow -ge $deadline) { return } }
+                    $client = $accept.Result
+                    $stream = $client.GetStream()
+                    $reader = [IO.StreamReader]::new($stream)
+                    $request = $reader.ReadLine()
+                    while ($reader.ReadLine()) { }
+                    $head = [Text.Encoding]::ASCII.GetBytes("HTTP/1.1 200 OK`r`nContent-Length: 100000`r`nConnection: close`r`n`r`n")
+                    $stream.Write($head, 0, $head.Length)
+                    $stream.Write([byte[]]::new(1000), 0, 1000)
+                    $stream.Flush()
+                    if ($request -like 'GET /stall*') { Start-Sleep -Seconds 20 }
+                    $client.Close()
+                }
+            }
+            finally { $listener.Stop() }
+        }
+        $wait = [DateTime]::UtcNow.AddSeconds(20)
+        while (-not (Test-Path $ready) -and [DateTime]::UtcNow -lt $wait) { Start-Sleep -Milliseconds 50 }
+    }
+    AfterAll { $RawServer | Stop-Job -PassThru | Remove-Job -Force }
+
+    It 'reports a download shorter than its Content-Length as KernelDownloadFailed and writes nothing' {
+        $root = New-TestRoot
+        $e = { Install-KataGuestKernel -Uri "http://127.0.0.1:$Port/short" -Root $root -ProgressAction SilentlyContinue } | Should -Throw -PassThru
+        $e.FullyQualifiedErrorId | Should -Be 'KernelDownloadFailed,IsulaKata.Commands.InstallKataGuestKernelCommand'
+        $e.Exception.Message | Should -Match 'ended after 1000 of 100000 bytes'
+        @(Get-ChildItem -LiteralPath $root -Recurse -Force) | Should -BeNullOrEmpty
+    }
+
+    It 'writes nothing when stopped during the download' {
+        $root = New-TestRoot
+        $ps = [powershell]::Create()
+        [void] $ps.AddScript("Import-Module '$ModulePath'; Install-KataGuestKernel -Uri 'http://127.0.0.1:$Port/stall' -Root '$root' -ProgressAction SilentlyContinue")
+        $async = $ps.BeginInvoke()
+        Start-Sleep -Seconds 2
+        $watch = [Diagnostics.Stopwatch]::StartNew()
+        $ps.Stop()
+        $watch.Elapsed.TotalSeconds | Should -BeLessThan 10
+        $async.IsCompleted | Should -BeTrue
+        $ps.Dispose()
+        @(Get-ChildItem -LiteralPath $root -Recurse -Force) | Should -BeNullOrEmpty
+    }
+
+    It 'refuses a folder as -Destination with NotARegularFile' {
+        $root = New-TestRoot
+        New-Item -ItemType Directory -Path (Join-Path $root 'var/lib/kata/vmlinux.bin') -Force | Out-Null
+        $kernel = Join-Path $TestDrive 'dest-kernel.bin'
+        [IO.File]::WriteAllBytes($kernel, [byte[]](0x7F, 0x45, 0x4C, 0x46) + [byte[]]::new(100))
+        $before = Get-RootSnapshot $root
+        $e = { Install-KataGuestKernel -Path $kernel -Root $root } | Should -Throw -PassThru
+        $e.FullyQualifiedErrorId | Should -Be 'NotARegularFile,IsulaKata.Commands.InstallKataGuestKernelCommand'
+        $e.TargetObject | Should -Be '/var/lib/kata/vmlinux.bin'
+        Get-RootSnapshot $root | Should -Be $before
+    }
+}
