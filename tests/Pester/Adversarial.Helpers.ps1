@@ -26,6 +26,7 @@ function Invoke-Bounded {
     #>
     param([Parameter(Mandatory)] [scriptblock] $Script, [hashtable] $Arguments = @{}, [int] $Seconds = 30)
     $ps = [powershell]::Create()
+    $finished = $false
     try {
         [void] $ps.AddScript("Import-Module '$script:ModulePath'; `$env:PATH = '$env:PATH'; `$env:ISULAKATA_FAKE_STATE = '$env:ISULAKATA_FAKE_STATE'").AddStatement()
         [void] $ps.AddScript($Script.ToString())
@@ -38,7 +39,8 @@ function Invoke-Bounded {
             try { [void] $ps.EndInvoke($async) } catch { $terminating = $_.Exception }
         }
         else {
-            $ps.Stop()
+            # A call stuck in a blocking read cannot be stopped; ask, and leave its runspace behind rather than wait.
+            [void] $ps.BeginStop($null, $null)
         }
         $errors = @($ps.Streams.Error)
         if ($terminating) {
@@ -48,7 +50,7 @@ function Invoke-Bounded {
         }
         [pscustomobject]@{ Finished = $finished; Output = @($output); Errors = $errors; Exception = $terminating }
     }
-    finally { $ps.Dispose() }
+    finally { if ($finished) { $ps.Dispose() } }
 }
 
 function Get-RootSnapshot {

@@ -237,22 +237,13 @@ Describe 'One translation: pipeline inputs, typed parameters and .NET exceptions
         $root = New-TestRoot @{ '/etc/isulad/daemon.json' = 'daemon.shipped.json' }
         chmod 755 $TestDrive $root
         $before = Get-RootSnapshot $root
-        $nobodyHome = Join-Path $TestDrive 'nobody-home'
-        New-Item -ItemType Directory -Path $nobodyHome -Force | Out-Null
-        chmod 777 $nobodyHome
         $script = @"
 Import-Module '$ModulePath'
 foreach (`$call in { Set-IsulaRuntime -Root '$root' -ThinPoolDevice '$Pool' -WarningAction SilentlyContinue }, { Enable-VhostVsock -Root '$root' }) {
     try { & `$call | Out-Null; 'no error' } catch { "`$(`$_.FullyQualifiedErrorId)|`$(`$_.CategoryInfo.Category)|`$(`$_.ErrorDetails.RecommendedAction)" }
 }
 "@
-        $savedHome = $env:HOME
-        try {
-            $env:HOME = $nobodyHome
-            $lines = & setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=+dac_read_search --ambient-caps=+dac_read_search -- `
-                (Get-Process -Id $PID).Path (Join-Path $PSHOME 'pwsh.dll') -NoProfile -NonInteractive -Command $script
-        }
-        finally { $env:HOME = $savedHome }
+        $lines = Invoke-AsNobody $script
         $lines.Count | Should -Be 2
         foreach ($line in $lines) {
             $id, $category, $action = $line -split '\|'
