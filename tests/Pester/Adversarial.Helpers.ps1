@@ -26,6 +26,7 @@ function Invoke-Bounded {
     #>
     param([Parameter(Mandatory)] [scriptblock] $Script, [hashtable] $Arguments = @{}, [int] $Seconds = 30)
     $ps = [powershell]::Create()
+    $finished = $false
     try {
         [void] $ps.AddScript("Import-Module '$script:ModulePath'; `$env:PATH = '$env:PATH'; `$env:ISULAKATA_FAKE_STATE = '$env:ISULAKATA_FAKE_STATE'").AddStatement()
         [void] $ps.AddScript($Script.ToString())
@@ -38,7 +39,8 @@ function Invoke-Bounded {
             try { [void] $ps.EndInvoke($async) } catch { $terminating = $_.Exception }
         }
         else {
-            $ps.Stop()
+            # A call stuck in a blocking read cannot be stopped; ask, and leave its runspace behind rather than wait.
+            [void] $ps.BeginStop($null, $null)
         }
         $errors = @($ps.Streams.Error)
         if ($terminating) {
@@ -48,17 +50,15 @@ function Invoke-Bounded {
         }
         [pscustomobject]@{ Finished = $finished; Output = @($output); Errors = $errors; Exception = $terminating }
     }
-    finally { $ps.Dispose() }
+    finally { if ($finished) { $ps.Dispose() } }
 }
 
 function Get-RootSnapshot {
-    # Every entry under a root (path relative to it, type and, for files, the SHA-256), one string each, sorted.
+    # Every entry under a root (path relative to it, its type and, for regular files, the SHA-256), one string each,
+    # sorted. find tells the type without opening anything, so a FIFO or device is listed, never read.
     param([Parameter(Mandatory)] [string] $Root)
-    @(Get-ChildItem -LiteralPath $Root -Recurse -Force -ErrorAction SilentlyContinue | ForEach-Object {
-        $relative = $_.FullName.Substring($Root.Length)
-        if ($_.LinkType) { "$relative -> $($_.Target)" }
-        elseif ($_.PSIsContainer) { "$relative/" }
-        elseif ($_.UnixFileMode -and "$($_.UnixMode)"[0] -ne '-') { "$relative ($("$($_.UnixMode)"[0]))" }
-        else { "$relative $((Get-FileHash -LiteralPath $_.FullName -Algorithm SHA256).Hash)" }
-    } | Sort-Object)
+    @(find $Root -mindepth 1 -printf '%y %P\n' | Sort-Object | ForEach-Object {
+        $type, $relative = $_ -split ' ', 2
+        if ($type -eq 'f') { "$relative $((Get-FileHash -LiteralPath (Join-Path $Root $relative) -Algorithm SHA256).Hash)" } else { "$relative ($type)" }
+    })
 }

@@ -87,3 +87,22 @@ function Invoke-ChildPwsh {
     if ($process.ExitCode -ne 0) { throw "The child pwsh failed (exit code $($process.ExitCode)):`n$($stderr.Result)`n$stdout" }
     return $stdout
 }
+
+function Invoke-AsNobody {
+    <#
+    .SYNOPSIS
+        Runs a script in a child pwsh as uid/gid 65534 with only CAP_DAC_READ_SEARCH (so it can read the module and pwsh
+        under /root but is not root for anything else) and returns its output lines. Needs root and setpriv.
+    #>
+    param([Parameter(Mandatory)] [string] $Script)
+    $nobodyHome = Join-Path $TestDrive 'nobody-home'
+    New-Item -ItemType Directory -Path $nobodyHome -Force | Out-Null
+    chmod 777 $nobodyHome $TestDrive
+    $savedHome = $env:HOME
+    try {
+        $env:HOME = $nobodyHome
+        & setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=+dac_read_search --ambient-caps=+dac_read_search -- `
+            (Get-Process -Id $PID).Path (Join-Path $PSHOME 'pwsh.dll') -NoProfile -NonInteractive -Command $Script
+    }
+    finally { $env:HOME = $savedHome }
+}

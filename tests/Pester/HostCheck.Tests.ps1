@@ -547,23 +547,13 @@ Describe 'Test-IsulaKataHost and Test-SecureContainer run by a user who is not r
             Invoke-Fake systemctl restart isulad
             Clear-Content -LiteralPath (Join-Path $state 'commands.log')
             chmod -R a+rwX $state
-            $nobodyHome = Join-Path $TestDrive 'nobody-home'
-            New-Item -ItemType Directory -Path $nobodyHome -Force | Out-Null
-            chmod 777 $nobodyHome $TestDrive
-
             $script = @"
 Import-Module '$ModulePath'
 `$rows = Test-IsulaKataHost -Area Virtualization, Isulad -IsuladConfigPath '$config' | Select-Object Name, @{ n = 'Status'; e = { "`$(`$_.Status)" } }, Detail, Remedy
 try { Test-SecureContainer | Out-Null; `$err = 'no error' } catch { `$err = `$_.FullyQualifiedErrorId }
 [pscustomobject]@{ User = (id -u); Rows = `$rows; Error = `$err } | ConvertTo-Json -Depth 4
 "@
-            $savedHome = $env:HOME
-            try {
-                $env:HOME = $nobodyHome
-                $json = & setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=+dac_read_search --ambient-caps=+dac_read_search -- `
-                    (Get-Process -Id $PID).Path (Join-Path $PSHOME 'pwsh.dll') -NoProfile -NonInteractive -Command $script
-            }
-            finally { $env:HOME = $savedHome }
+            $json = Invoke-AsNobody $script
             $answer = ($json -join "`n") | ConvertFrom-Json
             $answer.User | Should -Be '65534'
             $running = $answer.Rows | Where-Object Name -EQ 'isulad running'

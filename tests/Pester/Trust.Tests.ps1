@@ -9,9 +9,9 @@ BeforeAll {
 
 Describe 'HostFiles opens only regular files, never waits on one and never replaces one' {
     It 'refuses a <Kind> at daemon.json in Get-IsulaRuntime and Set-IsulaRuntime, at once, leaving it in place' -TestCases @(
-        @{ Kind = 'FIFO'; Make = { param($p) mkfifo $p }; Letter = 'p' }
-        @{ Kind = 'character device'; Make = { param($p) mknod $p c 1 3 }; Letter = 'c' }
-        @{ Kind = 'folder'; Make = { param($p) New-Item -ItemType Directory -Path $p | Out-Null }; Letter = 'd' }
+        @{ Kind = 'FIFO'; Make = { param($p) mkfifo $p }; Type = 'fifo' }
+        @{ Kind = 'character device'; Make = { param($p) mknod $p c 1 3 }; Type = 'character special file' }
+        @{ Kind = 'folder'; Make = { param($p) New-Item -ItemType Directory -Path $p | Out-Null }; Type = 'directory' }
     ) {
         $root = New-TestRoot
         $file = Join-Path $root 'etc/isulad/daemon.json'
@@ -25,7 +25,7 @@ Describe 'HostFiles opens only regular files, never waits on one and never repla
             $run.Errors[0].CategoryInfo.Category | Should -Be 'InvalidData'
             $run.Errors[0].TargetObject | Should -Be $Daemon
         }
-        "$((Get-Item -LiteralPath $file -Force).UnixMode)"[0] | Should -Be $Letter
+        (stat -c '%F' $file) | Should -Be $Type
         @(Get-ChildItem -LiteralPath (Split-Path $file) -Force).Name | Should -Be @('daemon.json')
     }
 
@@ -158,7 +158,8 @@ Describe 'HostFiles on a full or read-only file system' {
         Remove-Item -LiteralPath $Mount -Recurse -Force -ErrorAction SilentlyContinue
     }
 
-    It 'fails with DiskFull and leaves no backup, no temp file and the file as it was' -Skip:(-not $Mounted) {
+    It 'fails with DiskFull and leaves no backup, no temp file and the file as it was' {
+        if (-not $Mounted) { Set-ItResult -Skipped -Because "SKIPPED: no tmpfs could be mounted (needs root and mount rights)"; return }
         Get-ChildItem -LiteralPath $Mount -Force | Remove-Item -Recurse -Force
         New-Item -ItemType Directory -Path (Join-Path $Mount 'etc/isulad') | Out-Null
         Copy-Item -LiteralPath (Join-Path $Fixtures 'daemon.shipped.json') -Destination (Join-Path $Mount 'etc/isulad/daemon.json')
@@ -173,7 +174,8 @@ Describe 'HostFiles on a full or read-only file system' {
         Get-RootSnapshot $Mount | Should -Be $before
     }
 
-    It 'fails with ReadOnlyFileSystem on a read-only mount' -Skip:(-not $Mounted) {
+    It 'fails with ReadOnlyFileSystem on a read-only mount' {
+        if (-not $Mounted) { Set-ItResult -Skipped -Because "SKIPPED: no tmpfs could be mounted (needs root and mount rights)"; return }
         Get-ChildItem -LiteralPath $Mount -Force | Remove-Item -Recurse -Force
         New-Item -ItemType Directory -Path (Join-Path $Mount 'etc/isulad') | Out-Null
         Copy-Item -LiteralPath (Join-Path $Fixtures 'daemon.shipped.json') -Destination (Join-Path $Mount 'etc/isulad/daemon.json')
@@ -228,29 +230,20 @@ Describe 'One translation: pipeline inputs, typed parameters and .NET exceptions
 
     It 'stays terminating for a bad value typed on the command line' {
         $root = New-TestRoot @{ '/etc/isulad/daemon.json' = 'daemon.shipped.json' }
-        { [pscustomobject]@{ Root = $root } | Set-IsulaRuntime -ConfigPath 'relative/daemon.json' } | Should -Throw -ErrorId 'PathNotAbsolute,IsulaKata.Commands.SetIsulaRuntimeCommand'
+        { [pscustomobject]@{ Root = $root } | Get-IsulaRuntime -ConfigPath 'relative/daemon.json' } | Should -Throw -ErrorId 'PathNotAbsolute,IsulaKata.Commands.GetIsulaRuntimeCommand'
     }
 
     It 'reports permission denied to a user who is not root as AccessDenied or FileAccessDenied, with the fix' -Skip:((id -u) -ne '0' -or -not (Get-Command setpriv -ErrorAction Ignore)) {
         $root = New-TestRoot @{ '/etc/isulad/daemon.json' = 'daemon.shipped.json' }
         chmod 755 $TestDrive $root
         $before = Get-RootSnapshot $root
-        $nobodyHome = Join-Path $TestDrive 'nobody-home'
-        New-Item -ItemType Directory -Path $nobodyHome -Force | Out-Null
-        chmod 777 $nobodyHome
         $script = @"
 Import-Module '$ModulePath'
 foreach (`$call in { Set-IsulaRuntime -Root '$root' -ThinPoolDevice '$Pool' -WarningAction SilentlyContinue }, { Enable-VhostVsock -Root '$root' }) {
     try { & `$call | Out-Null; 'no error' } catch { "`$(`$_.FullyQualifiedErrorId)|`$(`$_.CategoryInfo.Category)|`$(`$_.ErrorDetails.RecommendedAction)" }
 }
 "@
-        $savedHome = $env:HOME
-        try {
-            $env:HOME = $nobodyHome
-            $lines = & setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=+dac_read_search --ambient-caps=+dac_read_search -- `
-                (Get-Process -Id $PID).Path (Join-Path $PSHOME 'pwsh.dll') -NoProfile -NonInteractive -Command $script
-        }
-        finally { $env:HOME = $savedHome }
+        $lines = Invoke-AsNobody $script
         $lines.Count | Should -Be 2
         foreach ($line in $lines) {
             $id, $category, $action = $line -split '\|'
@@ -292,5 +285,78 @@ Describe 'Packages: names are checked and follow --' {
             Get-FakeCommand | Should -BeNullOrEmpty
         }
         finally { Remove-FakeHost }
+    }
+}
+
+Describe 'Install-KataGuestKernel: short downloads, Ctrl+C and a folder as -Destination' {
+    BeforeAll {
+        # A raw HTTP server on loopback: /short promises 100000 bytes and closes after 1000; /stall sends 1000 and waits.
+        $probe = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
+        $probe.Start()
+        $script:Port = $probe.LocalEndpoint.Port
+        $probe.Stop()
+        $ready = Join-Path $TestDrive 'raw-ready'
+        $script:RawServer = Start-ThreadJob -ArgumentList $Port, $ready -ScriptBlock {
+            param($port, $ready)
+            $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, $port)
+            $listener.Start()
+            Set-Content -LiteralPath $ready -Value ''
+            $deadline = [DateTime]::UtcNow.AddMinutes(3)
+            try {
+                while ([DateTime]::UtcNow -lt $deadline) {
+                    $accept = $listener.AcceptTcpClientAsync()
+                    while (-not $accept.Wait(100)) { if ([DateTime]::UtcNow -ge $deadline) { return } }
+                    $client = $accept.Result
+                    $stream = $client.GetStream()
+                    $reader = [IO.StreamReader]::new($stream)
+                    $request = $reader.ReadLine()
+                    while ($reader.ReadLine()) { }
+                    $head = [Text.Encoding]::ASCII.GetBytes("HTTP/1.1 200 OK`r`nContent-Length: 100000`r`nConnection: close`r`n`r`n")
+                    $stream.Write($head, 0, $head.Length)
+                    $stream.Write([byte[]]::new(1000), 0, 1000)
+                    $stream.Flush()
+                    if ($request -like 'GET /stall*') { Start-Sleep -Seconds 20 }
+                    $client.Close()
+                }
+            }
+            finally { $listener.Stop() }
+        }
+        $wait = [DateTime]::UtcNow.AddSeconds(20)
+        while (-not (Test-Path $ready) -and [DateTime]::UtcNow -lt $wait) { Start-Sleep -Milliseconds 50 }
+    }
+    AfterAll { $RawServer | Stop-Job -PassThru | Remove-Job -Force }
+
+    It 'reports a download shorter than its Content-Length as KernelDownloadFailed and writes nothing' {
+        $root = New-TestRoot
+        $e = { Install-KataGuestKernel -Uri "http://127.0.0.1:$Port/short" -Root $root -ProgressAction SilentlyContinue } | Should -Throw -PassThru
+        $e.FullyQualifiedErrorId | Should -Be 'KernelDownloadFailed,IsulaKata.Commands.InstallKataGuestKernelCommand'
+        $e.Exception.Message | Should -Match 'ended after 1000 of 100000 bytes'
+        @(Get-ChildItem -LiteralPath $root -Recurse -Force) | Should -BeNullOrEmpty
+    }
+
+    It 'writes nothing when stopped during the download' {
+        $root = New-TestRoot
+        $ps = [powershell]::Create()
+        [void] $ps.AddScript("Import-Module '$ModulePath'; Install-KataGuestKernel -Uri 'http://127.0.0.1:$Port/stall' -Root '$root' -ProgressAction SilentlyContinue")
+        $async = $ps.BeginInvoke()
+        Start-Sleep -Seconds 2
+        $watch = [Diagnostics.Stopwatch]::StartNew()
+        $ps.Stop()
+        $watch.Elapsed.TotalSeconds | Should -BeLessThan 10
+        $async.IsCompleted | Should -BeTrue
+        $ps.Dispose()
+        @(Get-ChildItem -LiteralPath $root -Recurse -Force) | Should -BeNullOrEmpty
+    }
+
+    It 'refuses a folder as -Destination with NotARegularFile' {
+        $root = New-TestRoot
+        New-Item -ItemType Directory -Path (Join-Path $root 'var/lib/kata/vmlinux.bin') -Force | Out-Null
+        $kernel = Join-Path $TestDrive 'dest-kernel.bin'
+        [IO.File]::WriteAllBytes($kernel, [byte[]](0x7F, 0x45, 0x4C, 0x46) + [byte[]]::new(100))
+        $before = Get-RootSnapshot $root
+        $e = { Install-KataGuestKernel -Path $kernel -Root $root } | Should -Throw -PassThru
+        $e.FullyQualifiedErrorId | Should -Be 'NotARegularFile,IsulaKata.Commands.InstallKataGuestKernelCommand'
+        $e.TargetObject | Should -Be '/var/lib/kata/vmlinux.bin'
+        Get-RootSnapshot $root | Should -Be $before
     }
 }

@@ -51,6 +51,12 @@ public abstract class IsulaKataCmdlet : PSCmdlet, IDisposable
         }
     }
 
+    /// <summary>
+    /// True for a cmdlet whose every call is one of several independent items (Remove-IsulaThinPool removes pool after
+    /// pool): its errors are always written, never terminating.
+    /// </summary>
+    protected virtual bool EachCallIsOneItem => false;
+
     /// <summary>What the cmdlet does for one input. Exceptions need no catch: <see cref="ProcessRecord"/> translates them.</summary>
     protected abstract void ProcessInput();
 
@@ -72,7 +78,7 @@ public abstract class IsulaKataCmdlet : PSCmdlet, IDisposable
             }
             FlushLog();
             ErrorRecord record = ToErrorRecord(Translate(error));
-            if (MyInvocation.ExpectingInput && !(record.CategoryInfo.Category == ErrorCategory.InvalidArgument && record.TargetObject is string typed && _typedValues.Contains(typed)))
+            if (EachCallIsOneItem || MyInvocation.ExpectingInput && !(record.CategoryInfo.Category == ErrorCategory.InvalidArgument && record.TargetObject is string typed && _typedValues.Contains(typed)))
             {
                 WriteError(record);
                 return;

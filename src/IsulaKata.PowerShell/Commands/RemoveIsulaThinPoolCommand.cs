@@ -40,6 +40,9 @@ public sealed class RemoveIsulaThinPoolCommand : IsulaKataCmdlet
     [ValidateNotNullOrEmpty]
     public string Root { get; set; } = "/";
 
+    /// <summary>One pool of several: a failure is reported and the next pool is removed.</summary>
+    protected override bool EachCallIsOneItem => true;
+
     protected override void ProcessInput()
     {
         HostContext host = CreateContext(Root);

@@ -473,9 +473,20 @@ public sealed class HostFiles
                 throw FileSystemError(Marshal.GetLastPInvokeError(), "write", path);
             }
         }
+        catch
+        {
+            // The file is ours (O_EXCL): a half-written temp file or backup never stays behind.
+            Native.Close(fd);
+            fd = -1;
+            Native.UnlinkAt(dirFd, name, 0);
+            throw;
+        }
         finally
         {
-            Native.Close(fd);
+            if (fd >= 0)
+            {
+                Native.Close(fd);
+            }
         }
     }
 

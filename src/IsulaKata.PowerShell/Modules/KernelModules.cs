@@ -190,7 +190,9 @@ public sealed class KernelModules
             {
                 return "# Kernel modules IsulaKata needs at boot, loaded by systemd-modules-load.service.\n" + module + "\n";
             }
-            return current + (current.Length == 0 || current.EndsWith('\n') ? string.Empty : "\n") + module + "\n";
+            // Keep the file's own line ends (CRLF stays CRLF).
+            string newline = current.Contains("\r\n", StringComparison.Ordinal) ? "\r\n" : "\n";
+            return current + (current.Length == 0 || current.EndsWith('\n') ? string.Empty : newline) + module + newline;
         });
 
     private static bool Lists(string? text, string module)

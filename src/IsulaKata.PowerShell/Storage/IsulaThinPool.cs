@@ -4,7 +4,7 @@ using System.Collections.Generic;
 namespace IsulaKata.Storage;
 
 /// <summary>An LVM thin pool for iSulad's devicemapper driver, as lvm reports it.</summary>
-public sealed class IsulaThinPool
+public sealed record IsulaThinPool
 {
     /// <summary>The volume group that holds the pool, e.g. isula.</summary>
     public string VolumeGroup { get; internal init; } = string.Empty;

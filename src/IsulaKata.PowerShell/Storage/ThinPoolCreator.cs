@@ -270,24 +270,7 @@ public sealed class ThinPoolCreator
     }
 
     private static IsulaThinPool With(IsulaThinPool pool, bool changed, IEnumerable<string> warnings)
-        => new()
-        {
-            VolumeGroup = pool.VolumeGroup,
-            Name = pool.Name,
-            DevicePath = pool.DevicePath,
-            Devices = pool.Devices,
-            SizeBytes = pool.SizeBytes,
-            DataPercent = pool.DataPercent,
-            MetadataPercent = pool.MetadataPercent,
-            MetadataSizeBytes = pool.MetadataSizeBytes,
-            ChunkSizeBytes = pool.ChunkSizeBytes,
-            Profile = pool.Profile,
-            AutoExtendThreshold = pool.AutoExtendThreshold,
-            AutoExtendPercent = pool.AutoExtendPercent,
-            Monitored = pool.Monitored,
-            Changed = changed,
-            Warnings = warnings.Concat(pool.Warnings).Distinct(StringComparer.Ordinal).ToList(),
-        };
+        => pool with { Changed = changed, Warnings = warnings.Concat(pool.Warnings).Distinct(StringComparer.Ordinal).ToList() };
 
     /// <summary>The pool as the plan found it (the idempotent case), with the plan's warnings.</summary>
     public static IsulaThinPool Unchanged(ThinPoolPlan plan)
