@@ -145,7 +145,8 @@ public static class Rehydrator
         ErrorCategory category = Enum.TryParse(Text("ErrorCategory_Category"), out ErrorCategory parsed) ? parsed
             : (bag.Properties["CategoryInfo"]?.Value as PSObject)?.Properties["Category"]?.Value is object c
               && Enum.TryParse(c.ToString(), out ErrorCategory fromInfo) ? fromInfo : ErrorCategory.NotSpecified;
-        var record = new ErrorRecord(new RemoteException(message), Text("FullyQualifiedErrorId") ?? "RemoteError", category, Rebuild(bag.Properties["TargetObject"]?.Value));
+        string? remoteId = Text(nameof(ErrorRecord.FullyQualifiedErrorId));
+        var record = new ErrorRecord(new RemoteException(message), remoteId ?? "RemoteError", category, Rebuild(bag.Properties["TargetObject"]?.Value));
         string? details = Text("ErrorDetails_Message") ?? ((bag.Properties["ErrorDetails"]?.Value as PSObject)?.Properties["Message"]?.Value?.ToString());
         string? fix = Text("ErrorDetails_RecommendedAction") ?? ((bag.Properties["ErrorDetails"]?.Value as PSObject)?.Properties["RecommendedAction"]?.Value?.ToString());
         if (details is not null || fix is not null)
