@@ -421,6 +421,19 @@ Describe 'Set-IsulaRuntime warnings about the service''s flags' {
         $again.Warnings | Should -Contain "isulad's command line (ExecStart in /etc/systemd/system/isulad.service.d/override.conf) passes --default-runtime lcr, which overrides default-runtime `"io.containerd.kata.v2`" in daemon.json: containers start with lcr. Remove the flag there."
     }
 
+    It 'reads only the unit systemd uses: /etc/systemd/system over the package''s' {
+        $packaged = Join-Path $root 'usr/lib/systemd/system/isulad.service'
+        $local = Join-Path $root 'etc/systemd/system/isulad.service'
+        New-Item -ItemType Directory (Split-Path $packaged), (Split-Path $local) -Force | Out-Null
+        Set-Content $packaged "[Service]`nEnvironmentFile=-/etc/sysconfig/iSulad`nExecStart=/usr/bin/isulad `$OPTIONS"
+        Set-Content $local "[Service]`nExecStart=/usr/bin/isulad --storage-driver=devicemapper"
+        Set-Content $sysconfig "OPTIONS='--default-runtime runc'"
+        $result = Get-IsulaRuntime -Root $root -WarningAction SilentlyContinue
+        $result.ServiceFlags.Flag | Should -Be @('--storage-driver')
+        $result.ServiceFlags.Value | Should -Be @('devicemapper')
+        $result.ServiceFlags.Source | Should -Be @('ExecStart in /etc/systemd/system/isulad.service')
+    }
+
     It 'says nothing when the flags agree with daemon.json' {
         Set-Content $sysconfig "OPTIONS='--storage-driver devicemapper -s dm.mountopt=nodiscard'"
         $result = Set-IsulaRuntime -Root $root -ThinPoolDevice $Pool -WarningAction SilentlyContinue

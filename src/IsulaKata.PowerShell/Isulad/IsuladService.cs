@@ -38,8 +38,8 @@ public static class IsuladService
 {
     public const string SysconfigPath = "/etc/sysconfig/iSulad";
 
-    /// <summary>The unit files systemd reads for isulad.service, in the order it reads them (later ones win).</summary>
-    private static readonly string[] UnitPaths = { "/usr/lib/systemd/system/isulad.service", "/lib/systemd/system/isulad.service", "/etc/systemd/system/isulad.service" };
+    /// <summary>Where isulad.service may be, the first found wins (systemd: /etc over the package's copy).</summary>
+    private static readonly string[] UnitPaths = { "/etc/systemd/system/isulad.service", "/usr/lib/systemd/system/isulad.service", "/lib/systemd/system/isulad.service" };
 
     private static readonly string[] DropInFolders = { "/usr/lib/systemd/system/isulad.service.d", "/etc/systemd/system/isulad.service.d" };
 
@@ -102,7 +102,7 @@ public static class IsuladService
 
     private static IEnumerable<string> UnitFiles(HostFiles files)
     {
-        foreach (string unit in UnitPaths)
+        if (UnitPaths.FirstOrDefault(files.FileExists) is string unit)
         {
             yield return unit;
         }
