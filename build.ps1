@@ -126,6 +126,15 @@ function Invoke-ReadyToRun {
 }
 
 function Invoke-Test {
+    # The host suite's own tools beyond a base Debian: jq (the fake systemctl checks daemon.json as isulad does).
+    $tools = [ordered]@{ jq = 'jq' }
+    $missing = @($tools.Keys | Where-Object { -not (Get-Command $_ -ErrorAction SilentlyContinue) } | ForEach-Object { $tools[$_] })
+    if ($missing -and (id -u) -eq '0' -and (Get-Command apt-get -ErrorAction SilentlyContinue)) {
+        Write-Host "Installing $($missing -join ', ') for the tests (apt-get)."
+        $env:DEBIAN_FRONTEND = 'noninteractive'
+        apt-get update -qq | Out-Null
+        apt-get install -y -qq --no-install-recommends @missing | Out-Null
+    }
     Invoke-Native dotnet restore (Join-Path $repo 'tests/TestDependencies.csproj') --nologo -v quiet
     $pesterVersion = ([xml](Get-Content -Raw (Join-Path $repo 'tests/TestDependencies.csproj'))).Project.PropertyGroup.PesterVersion
     $nugetRoot = if ($env:NUGET_PACKAGES) { $env:NUGET_PACKAGES } else { Join-Path $HOME '.nuget/packages' }

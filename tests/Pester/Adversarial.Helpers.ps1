@@ -11,7 +11,7 @@ function Get-ProjectErrorId {
     $ids = foreach ($file in Get-ChildItem -LiteralPath $src -Recurse -Filter *.cs) {
         $text = [IO.File]::ReadAllText($file.FullName)
         foreach ($pattern in '"([A-Z][A-Za-z0-9]+)",\s*FailureKind', '(?:CommandFailed|RunChecked)\([^;]*?"([A-Z][A-Za-z0-9]+)"',
-                              'errorId = "([A-Z][A-Za-z0-9]+)"', 'IsulaKataException\("([A-Z][A-Za-z0-9]+)"', 'ParseChecked\([^;]*?"([A-Z][A-Za-z0-9]+)"', 'ErrorRecord\([^;]*?"([A-Z][A-Za-z0-9]+)"') {
+                              'errorId(?: =|:) "([A-Z][A-Za-z0-9]+)"', 'IsulaKataException\("([A-Z][A-Za-z0-9]+)"', 'ParseChecked\([^;]*?"([A-Z][A-Za-z0-9]+)"', 'ErrorRecord\([^;]*?"([A-Z][A-Za-z0-9]+)"') {
             foreach ($m in [regex]::Matches($text, $pattern)) { $m.Groups[1].Value }
         }
     }

@@ -136,7 +136,7 @@ Describe 'Option names by iSulad version (strcasecmp before 2.0.15 and in 2.1.0,
         $result = Set-IsulaRuntime -ConfigPath $config -ThinPoolDevice $Pool -StorageOption 'DM.mountopt=nodiscard' -Restart -WarningAction SilentlyContinue
         $result.StorageOptions | Should -Contain 'DM.mountopt=nodiscard'
         $result.Verified | Should -BeTrue
-        Get-FakeCommand | Should -Contain 'rpm -q --queryformat %{NAME} %{VERSION}-%{RELEASE}\n iSulad'
+        Get-FakeCommand | Should -Contain 'rpm -q --queryformat %{NAME} %{VERSION}-%{RELEASE}\n -- iSulad'
     }
 
     It 'refuses DM.mountopt on iSulad <Version>' -TestCases @(@{ Version = '2.0.15' }, @{ Version = '2.1.5' }) {

@@ -74,7 +74,21 @@ public abstract class IsulaKataFleetCmdlet : IsulaKataCmdlet
     protected static string LocalComputerName => Environment.MachineName;
 
     /// <summary>The module folder this cmdlet runs from (lib/IsulaKata.dll's parent).</summary>
-    protected static string ModuleBase { get; } = Path.GetDirectoryName(Path.GetDirectoryName(typeof(IsulaKataFleetCmdlet).Assembly.Location)!)!;
+    protected static string ModuleBase { get; } = FindModuleBase();
+
+    /// <summary>The module folder (the one holding IsulaKata.psd1): lib/ holds the IL, lib/r2r-*/ a precompiled copy.</summary>
+    private static string FindModuleBase()
+    {
+        string? folder = Path.GetDirectoryName(typeof(IsulaKataFleetCmdlet).Assembly.Location);
+        for (int up = 0; folder is not null && up < 3; up++, folder = Path.GetDirectoryName(folder))
+        {
+            if (File.Exists(Path.Combine(folder, "IsulaKata.psd1")))
+            {
+                return folder;
+            }
+        }
+        return Path.GetDirectoryName(Path.GetDirectoryName(typeof(IsulaKataFleetCmdlet).Assembly.Location)!)!;
+    }
 
     /// <summary>The ModuleVersion of the running module's manifest: the version every host must run.</summary>
     protected static Version ModuleVersion => LazyVersion.Value;

@@ -49,10 +49,10 @@ public sealed class TomlEditor
 
     /// <summary>Parses <paramref name="text"/> with full validation; invalid TOML is an <see cref="IsulaKataException"/>
     /// naming line and column.</summary>
-    public static TomlEditor Parse(string text, string path) => new(text, path, "KataConfigInvalid");
+    public static TomlEditor Parse(string text, string path) => new(text, path, errorId: "KataConfigInvalid");
 
     /// <summary>Checks text this editor produced, with Tomlyn's full validation (duplicate keys and tables too), before it is written.</summary>
-    public static void Verify(string text, string path) => _ = new TomlEditor(text, path, "KataConfigEditFailed");
+    public static void Verify(string text, string path) => _ = new TomlEditor(text, path, errorId: "KataConfigEditFailed");
 
     /// <summary>The current text, with every edit applied.</summary>
     public string Text => _standIn is char c ? _text.Replace(c, Replacement) : _text;
