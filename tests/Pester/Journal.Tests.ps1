@@ -365,7 +365,9 @@ Describe 'Storage in the journal: New-IsulaThinPool''s pool, Reset-IsulaKataHost
     }
 
     It 'a kill -9 between two steps leaves the pool Interrupted; the next run warns; Undo removes its file, Reset its volumes' {
-        Set-FakeState 'block-lvchange'
+        # The child is killed while lvcreate (the pool's last step) runs; lvcreate itself then completes, so lvm holds
+        # the pool while the journal never heard that the step ended.
+        Set-FakeState 'block-lvcreate'
         $module = (Get-Module IsulaKata).Path
         $script = @"
 Import-Module '$module'
@@ -384,14 +386,18 @@ Import-Module '$module'
         $start.RedirectStandardOutput = $true
         $start.RedirectStandardError = $true
         $child = [Diagnostics.Process]::Start($start)
-        $blocked = Join-Path $State 'blocked-lvchange'
+        $blocked = Join-Path $State 'blocked-lvcreate'
         $deadline = [datetime]::UtcNow.AddSeconds(90)
         while (-not (Test-Path $blocked) -and -not $child.HasExited -and [datetime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 100 }
-        Test-Path $blocked | Should -BeTrue -Because "the child should reach lvchange: $(if ($child.HasExited) { $child.StandardError.ReadToEnd() })"
+        Test-Path $blocked | Should -BeTrue -Because "the child should reach lvcreate: $(if ($child.HasExited) { $child.StandardError.ReadToEnd() })"
         kill -9 $child.Id
         $child.WaitForExit()
-        Remove-Item (Join-Path $State 'block-lvchange')
-        kill -9 ([int](Get-Content $blocked))
+        $fake = [int](Get-Content $blocked)
+        $fake | Should -BeGreaterThan 1
+        Remove-Item (Join-Path $State 'block-lvcreate')
+        $deadline = [datetime]::UtcNow.AddSeconds(30)
+        while ((Test-Path "/proc/$fake") -and [datetime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
+        Get-Content (Join-Path $State 'lvm/lvs') | Should -Match '^isula thinpool twi'
 
         $changes = @(Get-IsulaKataChange)
         Get-Line $changes | Should -Be @(

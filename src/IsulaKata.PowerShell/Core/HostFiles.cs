@@ -273,9 +273,9 @@ public sealed class HostFiles
     private FileUpdateResult WriteBytes(string path, byte[] content, FileWriteOptions? options, FileChangeKind kind)
         => Change(path, options, kind, before => before is not null && before.AsSpan().SequenceEqual(content) ? null : content);
 
-    /// <summary>Copies a file from this machine into the target atomically.</summary>
-    public FileUpdateResult PlaceFile(string path, string sourceHostFile, FileWriteOptions? options = null)
-        => WriteBytes(path, File.ReadAllBytes(sourceHostFile), options, FileChangeKind.Place);
+    /// <summary>Places a file's bytes (the guest kernel) in the target atomically; journaled as placed, not written.</summary>
+    public FileUpdateResult PlaceBytes(string path, byte[] content, FileWriteOptions? options = null)
+        => WriteBytes(path, content, options, FileChangeKind.Place);
 
     /// <summary>Puts the content a backup holds back in place (no new backup) and removes the backup;
     /// deletes a file the update created. Used to roll back a change that did not work. Logs only after it is done.</summary>
@@ -399,14 +399,15 @@ public sealed class HostFiles
         string temp = "." + name + ".isulakata-" + Guid.NewGuid().ToString("N").Substring(0, 8) + ".tmp";
         string? backup = null;
         string? change = null; // journal
+        var folderChanges = new List<string?>(); // journal
         bool renamed = false; // journal
         try
         {
-            // journal: each folder this call made, then the intent (before and after hashes) before anything is renamed.
+            // journal: each folder this call made, then the intent (before and after hashes) before anything is renamed;
+            // all of them complete when the rename did, or are rolled back with it (the folders are removed then).
             foreach (string folderCreated in createdFolders)
             {
-                string? made = Journal.BeginFileChange(FileChangeKind.CreateFolder, ToTargetPath(folderCreated), null, null, null);
-                Journal.Complete(made, ChangeOutcome.Done);
+                folderChanges.Add(Journal.BeginFileChange(FileChangeKind.CreateFolder, ToTargetPath(folderCreated), null, null, null));
             }
             uint mode = options?.Mode is UnixFileMode wanted ? (uint)wanted : beforeStat is { } s ? (uint)(s.Mode & 0xFFF) : 420u; // 0644
             (uint Uid, uint Gid)? owner = options?.Owner ?? (beforeStat is { } o ? (o.Uid, o.Gid) : null);
@@ -424,6 +425,10 @@ public sealed class HostFiles
             renamed = true; // journal
             temp = string.Empty;
             Native.Fsync(dirFd);
+            foreach (string? made in folderChanges)
+            {
+                Journal.Complete(made, ChangeOutcome.Done); // journal: the folders stay
+            }
             Journal.Complete(change, ChangeOutcome.Done); // journal: done
         }
         catch
@@ -439,6 +444,10 @@ public sealed class HostFiles
             if (!renamed)
             {
                 Journal.Complete(change, ChangeOutcome.RolledBack); // journal: the rename did not happen
+                foreach (string? made in folderChanges)
+                {
+                    Journal.Complete(made, ChangeOutcome.RolledBack); // journal: Change removes the folders it made
+                }
             }
             throw;
         }

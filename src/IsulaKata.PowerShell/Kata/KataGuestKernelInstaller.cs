@@ -82,7 +82,7 @@ public sealed class KataGuestKernelInstaller
             _host.Log($"'{request.Destination}' already holds this kernel (SHA-256 {hash}); nothing written.");
             return Describe(request, check.Source, changed: false, backup: null);
         }
-        FileUpdateResult placed = _host.Files.WriteBytes(request.Destination, kernel, new FileWriteOptions
+        FileUpdateResult placed = _host.Files.PlaceBytes(request.Destination, kernel, new FileWriteOptions
         {
             Mode = Mode,
             Owner = Native.GetEffectiveUserId() == 0 ? (0u, 0u) : null,
