@@ -48,9 +48,6 @@ internal static class Native
     [DllImport("libc", SetLastError = true, EntryPoint = "fsync")]
     public static extern int Fsync(int fd);
 
-    [DllImport("libc", SetLastError = true, EntryPoint = "chown")]
-    public static extern int Chown(string path, uint owner, uint group);
-
     [DllImport("libc", SetLastError = true, EntryPoint = "ioctl")]
     public static extern int Ioctl(int fd, ulong request, nint argument);
 

@@ -240,16 +240,6 @@ public sealed class TomlEditor
         }
     }
 
-    /// <summary>Puts a line (a comment) before the first line of the file.</summary>
-    public void InsertFirstLine(string line)
-        => EditLines(new Dictionary<int, string[]> { [0] = new[] { line, Body(_view.Lines[0]) } });
-
-    /// <summary>Removes the first line of the file.</summary>
-    public void RemoveFirstLine() => EditLines(new Dictionary<int, string[]> { [0] = Array.Empty<string>() });
-
-    /// <summary>The first line of the file, without its line end.</summary>
-    public string FirstLine => Body(_view.Lines[0]);
-
     // ---------------------------------------------------------------- line edits
 
     private void MarkLines(int first, int last)
