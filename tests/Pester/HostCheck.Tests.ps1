@@ -567,7 +567,10 @@ try { Test-SecureContainer | Out-Null; `$err = 'no error' } catch { `$err = `$_.
                 $kvm.Detail | Should -Be 'Opening /dev/kvm (root or group kvm) needs root; running as uid 65534.'
             }
             $answer.Error | Should -Be 'IsuladAccessDenied,IsulaKata.Commands.TestSecureContainerCommand'
-            Get-FakeCommand | Should -Be @('isula info', 'isula info')
+            $commands = @(Get-FakeCommand)
+            $commands.Count | Should -Be 2
+            $commands[0] | Should -Be 'isula info'
+            $commands[1] | Should -Match '^isula run -tid --runtime io\.containerd\.kata\.v2 --name isulakata-proof-[0-9a-f]{8}-1 busybox sh$'
         }
         finally { Remove-FakeHost }
     }

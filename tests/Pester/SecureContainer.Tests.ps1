@@ -81,7 +81,6 @@ Describe 'Test-SecureContainer on a working host (fake isula with stand-in VM pr
         $result.Root | Should -Be '/'
 
         Get-FakeCommand | Should -Be @(
-            'isula info'
             "isula run -tid --runtime $Kata --name $($result.Name) busybox sh"
             "isula inspect -f {{ json .HostConfig.Runtime }} $($result.ContainerId)"
             "isula rm -f $($result.ContainerId)")
@@ -135,7 +134,6 @@ Describe 'Test-SecureContainer on a working host (fake isula with stand-in VM pr
         $results.Name | Should -Be @("$token-1", "$token-2", "$token-3")
         $ids = $results.ContainerId
         Get-FakeCommand | Should -Be @(
-            'isula info'
             foreach ($n in 0..2) {
                 "isula run -tid --runtime $Kata --name $token-$($n + 1) busybox sh"
                 "isula inspect -f {{ json .HostConfig.Runtime }} $($ids[$n])"
@@ -251,13 +249,30 @@ Describe 'Test-SecureContainer recognises iSulad''s own error texts' {
     It 'advises on <Name>' -TestCases @(
         @{ Name = 'the missing shim'; Mode = 'run-fails'; Text = 'Start container error: runtime error: 2a2b: create shim: exec containerd-shim-kata-v2 failed: No such file or directory'; Fix = "iSulad could not run containerd-shim-kata-v2: it is not on isulad's PATH*Install kata-containers*" }
         @{ Name = 'an image pull failure'; Mode = 'create-fails'; Text = "Unable to find image 'busybox' locally`nFailed to pull image busybox with error: registry-1.docker.io: connection timed out"; Fix = "The image 'busybox' is not on this host and could not be pulled*overlay2 to devicemapper*isula load -i*-Image*" }
-        @{ Name = 'isulad going away'; Mode = 'create-fails'; Text = 'Can not connect with server.Is the iSulad daemon running on the host?'; Fix = "isulad stopped answering during the test (isula says 'Can not connect with server')*" }
     ) {
         Set-FakeState $Mode $Text
         $result = Test-SecureContainer
         $result.Passed | Should -BeFalse
         $result.Failures[0].Check | Should -Be 'Run'
         $result.Failures[0].Fix | Should -BeLike $Fix
+    }
+
+    It 'advises on isulad going away after the first container started (the first isula run found it answering)' {
+        Set-FakeState create-fails 'Can not connect with server.Is the iSulad daemon running on the host?'
+        Set-FakeState create-fails-after 1
+        $all = @(Test-SecureContainer -Count 2)
+        $all[0].Passed | Should -BeTrue
+        $all[1].Passed | Should -BeFalse
+        $all[1].Failures.Check | Should -Be @('Run')
+        $all[1].Failures[0].Fix | Should -BeLike "isulad stopped answering during the test (isula says 'Can not connect with server')*"
+        $all[1].Removed | Should -BeTrue
+        # The second container never reached isulad: it is not looked up, only the first is removed.
+        $token = $all[0].Name -replace '-1$'
+        Get-FakeCommand | Should -Be @(
+            "isula run -tid --runtime $Kata --name $token-1 busybox sh"
+            "isula inspect -f {{ json .HostConfig.Runtime }} $($all[0].ContainerId)"
+            "isula run -tid --runtime $Kata --name $token-2 busybox sh"
+            "isula rm -f $($all[0].ContainerId)")
     }
 
     It 'advises on Invalid runtime name, as the fake isulad answers for an unknown runtime' {
@@ -327,7 +342,6 @@ Describe 'Test-SecureContainer when a check fails: a result, and everything remo
         $result.StartMilliseconds | Should -BeNullOrEmpty
         $result.Removed | Should -BeTrue
         Get-FakeCommand | Should -Be @(
-            'isula info'
             "isula run -tid --runtime $Kata --name $($result.Name) busybox sh"
             "isula rm -f $($result.ContainerId)")
         Get-ContainerDir | Should -BeNullOrEmpty
@@ -342,7 +356,6 @@ Describe 'Test-SecureContainer when a check fails: a result, and everything remo
         $result.Failures[0].Fix | Should -Match 'isula pull busybox'
         $result.Removed | Should -BeTrue
         Get-FakeCommand | Should -Be @(
-            'isula info'
             "isula run -tid --runtime $Kata --name $($result.Name) busybox sh"
             "isula inspect -f {{ json .Id }} $($result.Name)")
     }
@@ -361,7 +374,6 @@ Describe 'Test-SecureContainer when a check fails: a result, and everything remo
         $created | Should -Match '^[0-9a-f]{64}$'
         $result.Removed | Should -BeTrue
         Get-FakeCommand | Should -Be @(
-            'isula info'
             "isula run -tid --runtime $Kata --name $($result.Name) busybox sh"
             "isula inspect -f {{ json .Id }} $($result.Name)"
             "isula rm -f $created")
@@ -414,7 +426,10 @@ Describe 'Test-SecureContainer on an unusable host' {
         $err.CategoryInfo.Category | Should -Be 'ResourceUnavailable'
         $err.Exception.Message | Should -Match ([regex]::Escape('Can not connect with server.Is the iSulad daemon running on the host?'))
         $err.ErrorDetails.RecommendedAction | Should -Match 'systemctl start isulad'
-        Get-FakeCommand | Should -Be @('isula info')
+        # The first `isula run` is the question: nothing is asked before it, and nothing is looked up after it.
+        $commands = @(Get-FakeCommand)
+        $commands.Count | Should -Be 1
+        $commands[0] | Should -Match '^isula run -tid --runtime io\.containerd\.kata\.v2 --name isulakata-proof-[0-9a-f]{8}-1 busybox sh$'
     }
 
     It 'stops with IsulaNotFound when isula is not installed' {

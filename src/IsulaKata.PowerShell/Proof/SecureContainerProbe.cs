@@ -132,8 +132,8 @@ public sealed class SecureContainerProbe
     internal static string[] InspectRuntimeArguments(string id)
         => new[] { "inspect", "-f", "{{ json .HostConfig.Runtime }}", id };
 
-    /// <summary>Throws when isula cannot work at all here: not installed, or the daemon does not answer.</summary>
-    public void CheckHost()
+    /// <summary>Throws when isula is not installed: no container can be started, and nothing is asked.</summary>
+    private void RequireClient()
     {
         if (!_host.Runner.Exists("isula"))
         {
@@ -142,22 +142,30 @@ public sealed class SecureContainerProbe
                 "Install the packages (Install-IsulaKataPackage), start the daemon (systemctl enable --now isulad), then run the test again.",
                 "isula");
         }
-        CommandResult info = _host.Runner.Run("isula", new[] { "info" }, TimeSpan.FromSeconds(15));
-        if (info.Succeeded)
+    }
+
+    /// <summary>
+    /// The error for an `isula run` that could not reach isulad at all: the client prints
+    /// "Can not connect with server.Is the iSulad daemon running on the host?" (iSulad's ISULAD_ERR_CONNECT,
+    /// src/utils/cutils/error.h) for a daemon that is down and for a socket this user may not open alike; only the
+    /// user id tells them apart. Null when isulad answered (whatever it answered). The first `isula run` is the
+    /// question `isula info` used to ask before it: one process fewer when the daemon answers.
+    /// </summary>
+    internal static IsulaKataException? Unreachable(CommandResult result, uint user)
+    {
+        string detail = result.Diagnostics(4);
+        if (result.Succeeded || !detail.Contains("Can not connect with server", StringComparison.Ordinal))
         {
-            return;
+            return null;
         }
-        string detail = info.Diagnostics(4);
-        uint user = Native.GetEffectiveUserId();
         if (user != 0 || detail.Contains("ermission denied", StringComparison.Ordinal))
         {
-            // isula says the same for a socket it may not open as for a daemon that is down; only root can tell them apart.
-            throw new IsulaKataException("IsuladAccessDenied", FailureKind.PermissionDenied,
-                $"isulad does not answer this user (uid {user}): '{info.CommandLine}' failed:{Environment.NewLine}{detail}",
+            return new IsulaKataException("IsuladAccessDenied", FailureKind.PermissionDenied,
+                $"isulad does not answer this user (uid {user}): '{result.CommandLine}' failed:{Environment.NewLine}{detail}",
                 "Run the test as root (sudo pwsh): isulad's socket belongs to root.", "isulad");
         }
-        throw new IsulaKataException("IsuladNotRunning", FailureKind.ResourceUnavailable,
-            $"isulad does not answer, so no container can be started: '{info.CommandLine}' failed with exit code {info.ExitCode}:{Environment.NewLine}{detail}",
+        return new IsulaKataException("IsuladNotRunning", FailureKind.ResourceUnavailable,
+            $"isulad does not answer, so no container can be started: '{result.CommandLine}' failed with exit code {result.ExitCode}:{Environment.NewLine}{detail}",
             "Start isulad (systemctl start isulad); if it does not start, read 'journalctl -u isulad' (Test-IsulaKataHost names the usual causes).",
             "isulad");
     }
@@ -167,7 +175,7 @@ public sealed class SecureContainerProbe
     {
         SecureContainerRequest request = plan.Request;
         string? expected = HypervisorProcesses.Normalize(request.Hypervisor) ?? DefaultHypervisor();
-        CheckHost();
+        RequireClient();
         const string activity = "Testing secure containers";
         var runs = new List<ContainerRun>();
         try
@@ -177,7 +185,7 @@ public sealed class SecureContainerProbe
                 _host.Cancellation.ThrowIfCancellationRequested();
                 _host.Progress(activity, $"Starting container {runs.Count + 1} of {plan.Names.Count} ({request.Image}, {request.Runtime})",
                     100 * runs.Count / plan.Names.Count, false);
-                var run = new ContainerRun(name);
+                var run = new ContainerRun(name) { IsFirst = runs.Count == 0 };
                 runs.Add(run);
                 Start(run, request);
                 if (run.Started)
@@ -215,6 +223,15 @@ public sealed class SecureContainerProbe
             return;
         }
         long elapsed = watch.ElapsedMilliseconds;
+        if (Unreachable(result, Native.GetEffectiveUserId()) is { } unreachable)
+        {
+            // isulad never saw this request: there is nothing to look up or remove.
+            run.NeverCreated = true;
+            if (run.IsFirst)
+            {
+                throw unreachable;
+            }
+        }
         // isula prints the id as soon as the container is created, before it starts: a failed start still names it.
         string? id = result.StandardOutput.Split('\n').Select(l => l.Trim()).LastOrDefault(l => ContainerIdPattern.IsMatch(l));
         run.Id = id;
@@ -422,7 +439,7 @@ public sealed class SecureContainerProbe
         }
         try
         {
-            string? id = run.Id ?? FindLeftover(run);
+            string? id = run.Id ?? (run.NeverCreated ? null : FindLeftover(run));
             if (id is null)
             {
                 run.Removed = !run.CleanupFailed;
@@ -507,6 +524,10 @@ public sealed class SecureContainerProbe
         public string Name { get; }
         public string? Id { get; set; }
         public bool Started { get; set; }
+        /// <summary>The first container of this call: its `isula run` is the first question isulad gets.</summary>
+        public bool IsFirst { get; init; }
+        /// <summary>isula could not reach isulad, so no container of this name exists.</summary>
+        public bool NeverCreated { get; set; }
         public long? StartMilliseconds { get; set; }
         public string? Runtime { get; set; }
         public LinuxProcess? Vm { get; set; }
