@@ -154,6 +154,10 @@ try {
         New-Item -ItemType Directory -Path $state, $shimBin, (Join-Path $target 'etc/isulad') -Force | Out-Null
         New-Item -ItemType File -Path (Join-Path $state 'commands.log') -Force | Out-Null
         $env:ISULAKATA_FAKE_STATE = $state
+        # lvm's configuration folder of the fake host (LVM_SYSTEM_DIR): lvm's defaults, the profiles in etc/lvm/profile.
+        New-Item -ItemType Directory -Path (Join-Path $state 'etc/lvm') -Force | Out-Null
+        Set-Content -LiteralPath (Join-Path $state 'etc/lvm/lvm.conf') -Value "# lvm.conf of the fake host: lvm's defaults`n" -NoNewline
+        $env:LVM_SYSTEM_DIR = Join-Path $state 'etc/lvm'
         $env:PATH = "${fakeBin}:${shimBin}:$originalPath"
         Set-Content -LiteralPath (Join-Path $shimBin 'containerd-shim-kata-v2') -Value "#!/bin/sh`nexit 0`n" -NoNewline
         chmod 755 (Join-Path $shimBin 'containerd-shim-kata-v2')
@@ -192,7 +196,7 @@ try {
         Write-Host '== External processes and files written by the whole procedure (fresh fake host, then an identical second run)'
         $logFile = Join-Path $state 'commands.log'
         # What the procedure writes: the target root (daemon.json, kata's configuration, the wrapper, the kernel,
-        # modules-load.d) and the lvm profile directory the fake lvmconfig names ($state/etc/lvm/profile). The rest of
+        # modules-load.d) and the lvm profile directory of the fake host's lvm.conf ($state/etc/lvm/profile). The rest of
         # the state folder is the fake daemons' own (lvm metadata, containers, the command log), changed by commands.
         $watched = @($target, (Join-Path $state 'etc'))
         $quiet = @{ WarningAction = 'SilentlyContinue'; Confirm = $false }
@@ -340,5 +344,6 @@ finally {
     if ($loop) { losetup -d $loop }
     if ($null -ne $originalPath) { $env:PATH = $originalPath }
     if ($originalState) { $env:ISULAKATA_FAKE_STATE = $originalState } else { Remove-Item Env:ISULAKATA_FAKE_STATE -ErrorAction Ignore }
+    Remove-Item Env:LVM_SYSTEM_DIR -ErrorAction Ignore
     Remove-Item -LiteralPath $fixtureRoot -Recurse -Force
 }

@@ -19,6 +19,11 @@ function New-FakeHost {
     New-Item -ItemType Directory -Path $Path -Force | Out-Null
     New-Item -ItemType File -Path (Join-Path $Path 'commands.log') -Force | Out-Null
     $env:ISULAKATA_FAKE_STATE = $Path
+    # lvm's configuration folder of the fake host, as lvm itself takes it from LVM_SYSTEM_DIR: an lvm.conf that sets
+    # nothing, so the profile folder is lvm's default there (<state>/etc/lvm/profile) and no lvmconfig is needed.
+    New-Item -ItemType Directory -Path (Join-Path $Path 'etc/lvm') -Force | Out-Null
+    Set-Content -LiteralPath (Join-Path $Path 'etc/lvm/lvm.conf') -Value "# lvm.conf of the fake host: lvm's defaults`n" -NoNewline
+    $env:LVM_SYSTEM_DIR = Join-Path $Path 'etc/lvm'
     if (-not $script:OriginalPath) { $script:OriginalPath = $env:PATH }
     $env:PATH = "$($script:FakeBin):$($script:OriginalPath)"
     return $Path
@@ -26,7 +31,7 @@ function New-FakeHost {
 
 function Remove-FakeHost {
     if ($script:OriginalPath) { $env:PATH = $script:OriginalPath }
-    Remove-Item Env:ISULAKATA_FAKE_STATE -ErrorAction SilentlyContinue
+    Remove-Item Env:ISULAKATA_FAKE_STATE, Env:LVM_SYSTEM_DIR -ErrorAction SilentlyContinue
 }
 
 function Get-FakeCommand {

@@ -284,12 +284,12 @@ Describe 'Test-IsulaKataHost -Area Storage (the thin pool daemon.json names, rea
         }
     }
 
-    It 'passes a pool that New-IsulaThinPool built, with one lvs (the group''s free space included) and one lvmconfig call' {
+    It 'passes a pool that New-IsulaThinPool built, with one lvs (the group''s free space included) and no lvmconfig (lvm.conf is read as a file)' {
         New-FakePool -Device /dev/vdb
         # A second disk in the group (vgextend), so the pool has room to grow by its 20%.
         Add-Content -LiteralPath (Join-Path $state 'lvm/pvs') -Value '/dev/vdc isula 4294967296'
         $checks = Test-IsulaKataHost -Area Storage -IsuladConfigPath $config
-        Get-FakeCommand | Should -Be @('isula info', $LvsWithGroup, $LvmConfig)
+        Get-FakeCommand | Should -Be @('isula info', $LvsWithGroup)
         $checks.Name | Should -Be @('Thin pool', 'Active', 'Health', 'Monitored', 'Data space', 'Metadata space', 'Autoextend profile')
         $checks.Status | Should -Be @('Pass', 'Pass', 'Pass', 'Pass', 'Pass', 'Pass', 'Pass')
         (Get-Row $checks 'Thin pool').Detail | Should -Be 'isula/thinpool (/dev/mapper/isula-thinpool) holds 3.79 GiB of data space.'

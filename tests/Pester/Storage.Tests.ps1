@@ -118,6 +118,72 @@ Describe 'lvm names, reports and settings' {
         [IsulaKata.Storage.Lvm]::ParseSettings('').ProfileDirectory | Should -Be '/etc/lvm/profile'
     }
 
+    It 'reads lvm.conf then lvmlocal.conf as lvm does: sections met twice, section/key, the last value, arrays and comments' {
+        $dir = Join-Path $TestDrive "lvm-$([guid]::NewGuid().ToString('N').Substring(0, 6))"
+        New-Item -ItemType Directory -Path $dir | Out-Null
+        Set-Content -LiteralPath "$dir/lvm.conf" -NoNewline -Value (@(
+                '# a comment with { a brace and "a quote'
+                'config {'
+                '    profile_dir = "/srv/lvm profiles/#1/"   # quoted: the # is part of it'
+                '}'
+                'allocation/physical_extent_size = 8192'
+                'activation {'
+                '    thin_pool_autoextend_threshold = 90'
+                '    volume_list = [ "vg0", "@tag", 3 ]'
+                '}'
+                'activation {'
+                '    thin_pool_autoextend_threshold = 75'
+                '}') -join "`n")
+        Set-Content -LiteralPath "$dir/lvmlocal.conf" -Value "activation {`n`tthin_pool_autoextend_percent=15`n}`n" -NoNewline
+        $files = [IsulaKata.Core.HostFiles]::new('/', [Action[string]] { param($m) }, [Threading.CancellationToken]::None, $null)
+        $s = [IsulaKata.Storage.LvmConfigFiles]::Read($files, $dir)
+        $s.ProfileDirectory | Should -Be '/srv/lvm profiles/#1'
+        $s.ExtentBytes | Should -Be 8MB
+        $s.AutoExtendThreshold | Should -Be 75
+        $s.AutoExtendPercent | Should -Be 15
+        # Nothing set: lvm's defaults, the profile folder inside lvm's system folder (LVM_SYSTEM_DIR).
+        Set-Content -LiteralPath "$dir/lvm.conf" -Value "# all commented out`n#config {`n#`tprofile_dir = `"/x`"`n#}`n" -NoNewline
+        Remove-Item -LiteralPath "$dir/lvmlocal.conf"
+        $s = [IsulaKata.Storage.LvmConfigFiles]::Read($files, $dir)
+        $s.ProfileDirectory | Should -Be "$dir/profile"
+        $s.ExtentBytes | Should -Be 4MB
+        $s.AutoExtendThreshold | Should -Be 100
+        $s.AutoExtendPercent | Should -Be 20
+    }
+
+    It 'leaves to lvmconfig what it does not model or cannot read: <Case>' -TestCases @(
+        @{ Case = 'tag configuration'; Text = "tags {`n    hosttags = 1`n}`n" }
+        @{ Case = 'tags/ written as a path'; Text = "tags/hosttags = 1`n" }
+        @{ Case = 'an unclosed section'; Text = "activation {`n    thin_pool_autoextend_threshold = 70`n" }
+        @{ Case = 'an unterminated string'; Text = "config {`n    profile_dir = `"/etc/lvm/profile`n}`n" }
+        @{ Case = 'a key without a value'; Text = "activation {`n    thin_pool_autoextend_threshold =`n}`n" }
+        @{ Case = 'no lvm.conf'; Text = $null }
+    ) {
+        $state = New-FakeHost
+        try {
+            if ($null -eq $Text) { Remove-Item -LiteralPath "$state/etc/lvm/lvm.conf" }
+            else { Set-Content -LiteralPath "$state/etc/lvm/lvm.conf" -Value $Text -NoNewline }
+            $context = [IsulaKata.Core.HostContext]::Create('/', [Action[string]] { param($m) }, [Threading.CancellationToken]::None, $null)
+            $s = [IsulaKata.Storage.Lvm]::new($context).Settings()
+            Get-FakeCommand | Should -Be @($LvmConfig)
+            $s.ProfileDirectory | Should -Be "$state/etc/lvm/profile"
+        }
+        finally { Remove-FakeHost }
+    }
+
+    It 'asks no lvmconfig when lvm.conf can be read' {
+        $state = New-FakeHost
+        try {
+            Set-Content -LiteralPath "$state/etc/lvm/lvm.conf" -Value "activation/thin_pool_autoextend_threshold = 70`n" -NoNewline
+            $context = [IsulaKata.Core.HostContext]::Create('/', [Action[string]] { param($m) }, [Threading.CancellationToken]::None, $null)
+            $s = [IsulaKata.Storage.Lvm]::new($context).Settings()
+            $s.AutoExtendThreshold | Should -Be 70
+            $s.ProfileDirectory | Should -Be "$state/etc/lvm/profile"
+            Get-FakeCommand | Should -BeNullOrEmpty
+        }
+        finally { Remove-FakeHost }
+    }
+
     It 'refuses names lvm would refuse: <Name>' -ForEach @(
         @{ Kind = 'VolumeGroup'; Name = '-isula'; Id = 'InvalidVolumeGroupName' }
         @{ Kind = 'VolumeGroup'; Name = 'is ula'; Id = 'InvalidVolumeGroupName' }
@@ -163,7 +229,7 @@ Describe 'New-IsulaThinPool checks and plans on a fake machine' -Skip:(-not $Can
             'Run vgcreate isula /dev/vdb'
             "Write $state/etc/lvm/profile/isula-thinpool.profile"
             'Run lvcreate --yes --type thin-pool -n thinpool -l 95%VG --poolmetadatasize 40m --chunksize 64k --zero n --metadataprofile isula-thinpool isula')
-        Get-FakeCommand | Should -Be @($Pvs, $LvmConfig, 'wipefs --json --no-act /dev/vdb')
+        Get-FakeCommand | Should -Be @($Pvs, 'wipefs --json --no-act /dev/vdb')
     }
 
     It 'refuses a device that does not exist' {
@@ -213,7 +279,7 @@ Describe 'New-IsulaThinPool checks and plans on a fake machine' -Skip:(-not $Can
         $e.ErrorId | Should -Be 'DeviceMounted'
         $e.Message | Should -BeExactly "'/dev/vdc' is mounted: /dev/vdc1 on /mnt/data (ext4). Nothing was changed."
         $e.RecommendedAction | Should -Match '^If nothing on it is needed, unmount it \(umount /mnt/data\)'
-        Get-FakeCommand | Should -Be @($Pvs, $LvmConfig)
+        Get-FakeCommand | Should -Be @($Pvs)
     }
 
     It 'finds a mount by its source when the device number does not tell (btrfs), with escaped spaces' {
@@ -240,7 +306,7 @@ Describe 'New-IsulaThinPool checks and plans on a fake machine' -Skip:(-not $Can
         $e.ErrorId | Should -Be 'DeviceInOtherVolumeGroup'
         $e.Message | Should -Match "physical volume of the volume group 'data'"
         $e.RecommendedAction | Should -Match 'vgreduce data /dev/vdb'
-        Get-FakeCommand | Should -Be @($Pvs, $LvmConfig)
+        Get-FakeCommand | Should -Be @($Pvs)
     }
 
     It 'refuses a disk held by a device-mapper device and names it' {
@@ -266,7 +332,7 @@ Describe 'New-IsulaThinPool checks and plans on a fake machine' -Skip:(-not $Can
         $e.ErrorId | Should -Be 'DeviceHasSignature'
         $e.Message | Should -BeExactly "'/dev/vdb' is not blank: it holds a ext4 filesystem or signature (at offset 0x438, UUID 5c5b2a5e-09a4-4d7b-a5f4-4f8e3c1b7a10, label 'data'). Nothing was changed."
         $e.RecommendedAction | Should -Match 'run the command again with -Force'
-        Get-FakeCommand | Should -Be @($Pvs, $LvmConfig, 'wipefs --json --no-act /dev/vdb')
+        Get-FakeCommand | Should -Be @($Pvs, 'wipefs --json --no-act /dev/vdb')
 
         $plan = $creator.Plan((New-PoolRequest -Devices '/dev/vdb' -Force))
         $plan.Steps[0].Target | Should -Be 'wipefs --all --backup /dev/vdb'
@@ -324,7 +390,7 @@ Describe 'New-IsulaThinPool builds, rolls back and reconciles on a fake machine'
         $pool = $creator.Apply($plan)
 
         Get-FakeCommand | Should -Be @(
-            $Pvs, $LvmConfig, 'wipefs --json --no-act /dev/vdb'
+            $Pvs, 'wipefs --json --no-act /dev/vdb'
             'pvcreate /dev/vdb'
             'vgcreate isula /dev/vdb'
             'lvcreate --yes --type thin-pool -n thinpool -l 95%VG --poolmetadatasize 40m --chunksize 64k --zero n --metadataprofile isula-thinpool isula'
@@ -381,7 +447,7 @@ Describe 'New-IsulaThinPool builds, rolls back and reconciles on a fake machine'
             "'lvcreate --yes --type thin-pool -n thinpool -l 95%VG --poolmetadatasize 40m --chunksize 64k --zero n --metadataprofile isula-thinpool isula' failed with exit code 5:"
             'thin-pool: Required device-mapper target(s) not detected in your kernel.'
             "Rolled back: removed '$profile'; removed the volume group 'isula'; removed the PV label from /dev/vdb. /dev/vdb is as before.") -join [Environment]::NewLine)
-        (Get-FakeCommand | Select-Object -Skip 6) | Should -Be @(
+        (Get-FakeCommand | Select-Object -Skip 5) | Should -Be @(
             $Pvs, "$Lvs isula", 'vgremove isula', $Pvs, 'pvremove /dev/vdb')
         Get-Content (Join-Path $state 'lvm/pvs') | Should -BeNullOrEmpty
         Get-Content (Join-Path $state 'lvm/lvs') | Should -BeNullOrEmpty
@@ -430,7 +496,7 @@ Describe 'New-IsulaThinPool builds, rolls back and reconciles on a fake machine'
         $pool.Changed | Should -BeFalse
         $pool.DevicePath | Should -Be '/dev/mapper/isula-thinpool'
         $pool.Warnings[0] | Should -Be 'isula/thinpool already exists on /dev/vdb; it was kept as it is (New-IsulaThinPool never rebuilds a pool).'
-        Get-FakeCommand | Should -Be @($Pvs, $LvmConfig, "$Lvs isula")
+        Get-FakeCommand | Should -Be @($Pvs, "$Lvs isula")
     }
 
     It 'reconciles only the profile of an existing pool, keeping a backup' {
@@ -522,7 +588,7 @@ Describe 'New-IsulaThinPool (cmdlet)' {
         Get-WhatIfLine { New-IsulaThinPool -Device /dev/null -AutoExtendThreshold 90 -WhatIf -WarningAction SilentlyContinue } | Should -Be @(
             "What if: Performing the operation `"Write`" on target `"$profile`"."
             'What if: Performing the operation "Run" on target "lvchange --metadataprofile isula-thinpool isula/thinpool".')
-        Get-FakeCommand | Should -Be @($Pvs, $LvmConfig, "$Lvs isula")
+        Get-FakeCommand | Should -Be @($Pvs, "$Lvs isula")
         Test-Path $profile | Should -BeFalse
     }
 }
@@ -542,7 +608,7 @@ Describe 'New-IsulaThinPool on a real loop device with fake lvm' -Skip:(-not $Ca
             "What if: Performing the operation `"Run`" on target `"vgcreate isula $loop`"."
             "What if: Performing the operation `"Write`" on target `"$state/etc/lvm/profile/isula-thinpool.profile`"."
             'What if: Performing the operation "Run" on target "lvcreate --yes --type thin-pool -n thinpool -l 95%VG --poolmetadatasize 40m --chunksize 64k --zero n --metadataprofile isula-thinpool isula".')
-        Get-FakeCommand | Should -Be @($Pvs, $LvmConfig, "wipefs --json --no-act $loop")
+        Get-FakeCommand | Should -Be @($Pvs, "wipefs --json --no-act $loop")
     }
 
     It '-WhatIf with -Force shows the wipefs step first and warns what it would erase' {
@@ -551,7 +617,7 @@ Describe 'New-IsulaThinPool on a real loop device with fake lvm' -Skip:(-not $Ca
         $lines[0] | Should -Be "What if: Performing the operation `"Run`" on target `"wipefs --all --backup $loop`"."
         $lines[1] | Should -Be "What if: Performing the operation `"Run`" on target `"pvcreate $loop`"."
         $script:w.Message | Should -Be @("-Force: erasing a ext4 filesystem or signature (at offset 0x438, UUID 5c5b2a5e-09a4-4d7b-a5f4-4f8e3c1b7a10) on $loop; wipefs keeps a copy of each signature in `$HOME/wipefs-$(Split-Path -Leaf $loop)-*.bak.")
-        Get-FakeCommand | Should -Be @($Pvs, $LvmConfig, "wipefs --json --no-act $loop")
+        Get-FakeCommand | Should -Be @($Pvs, "wipefs --json --no-act $loop")
     }
 
     It 'creates the pool, pipes it to Set-IsulaRuntime, and reports a failure with its own error id' {
@@ -559,7 +625,7 @@ Describe 'New-IsulaThinPool on a real loop device with fake lvm' -Skip:(-not $Ca
         $config = New-IsulaThinPool -Device $loop -Confirm:$false -WarningAction SilentlyContinue | Set-IsulaRuntime -Root $root -WarningAction SilentlyContinue
         $config.ThinPoolDevice | Should -Be '/dev/mapper/isula-thinpool'
         # No prompt (-Confirm:$false): plan and apply back to back, so the probes run once.
-        Get-FakeCommand | Should -Be @($Pvs, $LvmConfig, "wipefs --json --no-act $loop", "pvcreate $loop", "vgcreate isula $loop",
+        Get-FakeCommand | Should -Be @($Pvs, "wipefs --json --no-act $loop", "pvcreate $loop", "vgcreate isula $loop",
             'lvcreate --yes --type thin-pool -n thinpool -l 95%VG --poolmetadatasize 40m --chunksize 64k --zero n --metadataprofile isula-thinpool isula', "$LvsWithGroup isula")
 
         Remove-FakeHost
@@ -583,7 +649,7 @@ Describe 'Get-IsulaThinPool' {
 
     It 'lists every pool with one lvs and one vgs call' {
         $pools = Get-IsulaThinPool -WarningAction SilentlyContinue
-        Get-FakeCommand | Should -Be @($Lvs, $Vgs, $LvmConfig)
+        Get-FakeCommand | Should -Be @($Lvs, $Vgs)
         $pools.Count | Should -Be 2
         $pools[1].VolumeGroup | Should -Be 'my-vg'
         $pools[1].DevicePath | Should -Be '/dev/mapper/my--vg-thin--pool'

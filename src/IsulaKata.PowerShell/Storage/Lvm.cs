@@ -26,13 +26,36 @@ public sealed class LvmRow
         => double.TryParse(this[field], NumberStyles.Float, CultureInfo.InvariantCulture, out double value) ? value : null;
 }
 
-/// <summary>What lvmconfig says about the settings the pool depends on.</summary>
+/// <summary>What lvm's configuration says about the settings the pool depends on (lvm's built-in defaults where it is silent).</summary>
 public sealed class LvmSettings
 {
+    /// <summary>The settings read, as lvm names them (section/key).</summary>
+    public static readonly string[] Paths =
+    {
+        "config/profile_dir", "allocation/physical_extent_size", "activation/thin_pool_autoextend_threshold", "activation/thin_pool_autoextend_percent",
+    };
+
     public string ProfileDirectory { get; init; } = Lvm.DefaultProfileDirectory;
     public long ExtentBytes { get; init; } = ThinPoolSizing.DefaultExtentBytes;
     public int AutoExtendThreshold { get; init; } = 100;
     public int AutoExtendPercent { get; init; } = 20;
+
+    /// <summary>The settings from values keyed by <see cref="Paths"/>; a missing or unreadable value keeps lvm's default
+    /// (the profile folder's default is <c>profile</c> in lvm's system folder, lvm2's get_default_config_profile_dir).</summary>
+    internal static LvmSettings From(IReadOnlyDictionary<string, string> values, string? systemDirectory = null)
+    {
+        var defaults = new LvmSettings { ProfileDirectory = systemDirectory is null ? Lvm.DefaultProfileDirectory : systemDirectory + "/profile" };
+        int Int(string key, int fallback)
+            => values.TryGetValue(key, out string? v) && int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out int n) ? n : fallback;
+        string directory = values.TryGetValue(Paths[0], out string? dir) && dir.StartsWith('/') ? dir.TrimEnd('/') : defaults.ProfileDirectory;
+        return new LvmSettings
+        {
+            ProfileDirectory = directory.Length == 0 ? "/" : directory,
+            ExtentBytes = Int(Paths[1], (int)(defaults.ExtentBytes / ThinPoolSizing.KiB)) * ThinPoolSizing.KiB,
+            AutoExtendThreshold = Int(Paths[2], defaults.AutoExtendThreshold),
+            AutoExtendPercent = Int(Paths[3], defaults.AutoExtendPercent),
+        };
+    }
 }
 
 /// <summary>
@@ -139,14 +162,21 @@ public sealed class Lvm
         return rows;
     }
 
-    /// <summary>The settings from lvmconfig (defaults included); lvm's built-in defaults when lvmconfig cannot say.</summary>
+    /// <summary>
+    /// The settings lvm uses: read from lvm.conf and lvmlocal.conf (<see cref="LvmConfigFiles"/>), and only where those
+    /// files use what that reader does not model, from lvmconfig (defaults included); lvm's built-in defaults when
+    /// neither can say.
+    /// </summary>
     public LvmSettings Settings()
     {
-        CommandResult result = _host.Runner.Run("lvmconfig", new[]
+        string directory = LvmConfigFiles.SystemDirectory();
+        if (LvmConfigFiles.Read(_host.Files, directory) is { } read)
         {
-            "--typeconfig", "full", "config/profile_dir", "allocation/physical_extent_size",
-            "activation/thin_pool_autoextend_threshold", "activation/thin_pool_autoextend_percent",
-        }, ReportTimeout);
+            return read;
+        }
+        var arguments = new List<string> { "--typeconfig", "full" };
+        arguments.AddRange(LvmSettings.Paths);
+        CommandResult result = _host.Runner.Run("lvmconfig", arguments, ReportTimeout);
         if (!result.Succeeded)
         {
             _host.Log($"lvmconfig failed ({result.Diagnostics(2)}); using lvm's defaults.");
@@ -157,28 +187,20 @@ public sealed class Lvm
 
     private static readonly Regex SettingLine = new(@"^\s*(\w+)\s*=\s*(.*?)\s*$", RegexOptions.CultureInvariant);
 
-    /// <summary>Reads <c>name=value</c> lines (strings quoted) as lvmconfig prints them.</summary>
+    /// <summary>Reads <c>name=value</c> lines (strings quoted) as lvmconfig prints them for <see cref="LvmSettings.Paths"/>.</summary>
     public static LvmSettings ParseSettings(string text)
     {
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (string line in text.Split('\n'))
         {
             Match match = SettingLine.Match(line);
-            if (match.Success)
+            string? path = match.Success ? LvmSettings.Paths.FirstOrDefault(p => p.EndsWith("/" + match.Groups[1].Value, StringComparison.Ordinal)) : null;
+            if (path is not null)
             {
-                values[match.Groups[1].Value] = match.Groups[2].Value.Trim('"');
+                values[path] = match.Groups[2].Value.Trim('"');
             }
         }
-        int Int(string key, int fallback)
-            => values.TryGetValue(key, out string? v) && int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out int n) ? n : fallback;
-        string directory = values.TryGetValue("profile_dir", out string? dir) && dir.StartsWith('/') ? dir.TrimEnd('/') : DefaultProfileDirectory;
-        return new LvmSettings
-        {
-            ProfileDirectory = directory.Length == 0 ? "/" : directory,
-            ExtentBytes = Int("physical_extent_size", (int)(ThinPoolSizing.DefaultExtentBytes / ThinPoolSizing.KiB)) * ThinPoolSizing.KiB,
-            AutoExtendThreshold = Int("thin_pool_autoextend_threshold", 100),
-            AutoExtendPercent = Int("thin_pool_autoextend_percent", 20),
-        };
+        return LvmSettings.From(values);
     }
 
     /// <summary>The device-mapper name lvm gives an LV: each dash in the VG and LV names doubled, joined by one dash.</summary>

@@ -145,6 +145,6 @@ public sealed class ThinPoolPlan
 
     internal bool Force { get; init; }
 
-    /// <summary>What lvmconfig said while planning (reused to read the result).</summary>
+    /// <summary>lvm's settings as read while planning (reused to read the result).</summary>
     internal LvmSettings? Settings { get; init; }
 }

@@ -10,7 +10,7 @@ namespace IsulaKata.Doctor.Checks;
 
 /// <summary>
 /// The thin pool daemon.json's dm.thinpooldev names, read with Get-IsulaThinPool's engine (<see cref="ThinPoolReader"/>:
-/// one lvs, one vgs and one lvmconfig call): it exists, is active and healthy, is monitored, its data and metadata use
+/// one lvs that also reports the group's size and free space; lvm.conf read as a file): it exists, is active and healthy, is monitored, its data and metadata use
 /// are below the thresholds, and an autoextend profile is attached.
 /// </summary>
 public sealed class StorageChecks : HostCheckArea
