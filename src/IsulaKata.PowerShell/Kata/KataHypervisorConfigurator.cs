@@ -86,6 +86,11 @@ public sealed class KataHypervisorConfigurator
         KataConfigLocation location = _locator.Locate(request.ConfigPath);
         string? current = KataConfigText.Read(_host.Files, location.Path);
         TomlEditor? currentEditor = current is null ? null : TomlEditor.Parse(KataConfigText.WithoutBom(current), location.Path);
+        if (currentEditor is not null)
+        {
+            // The file kata reads is often the packaged one itself: what it says is known before it is edited.
+            _describer.Remember(location.Path, current!, currentEditor);
+        }
         string target = KataRules.TableOf(request.Hypervisor);
 
         // The way: in place when the file already has the hypervisor (active or disabled by this module), or the package
@@ -206,11 +211,9 @@ public sealed class KataHypervisorConfigurator
             {
                 continue;
             }
-            string text = KataConfigText.Read(_host.Files, candidate)!;
-            TomlEditor editor = TomlEditor.Parse(KataConfigText.WithoutBom(text), candidate);
-            if (KataHypervisorTables.Active(editor).SequenceEqual(new[] { table }))
+            if (_describer.Packaged(candidate) is { } facts && facts.Active.SequenceEqual(new[] { table }))
             {
-                return (candidate, text);
+                return (candidate, facts.Text);
             }
         }
         return null;

@@ -16,7 +16,34 @@ public sealed class KataHypervisorDescriber
     private const long MaxWrapperSize = 64 * 1024;
     private readonly HostContext _host;
 
+    /// <summary>What packaged files say (the hypervisor tables they activate, the architecture), read once per call.</summary>
+    private readonly Dictionary<string, PackagedFacts?> _packaged = new(StringComparer.Ordinal);
+
     public KataHypervisorDescriber(HostContext host) => _host = host;
+
+    /// <summary>The facts a configuration file gives for choosing a shipped file: its text, its active hypervisor
+    /// tables and the architecture it is for.</summary>
+    internal sealed record PackagedFacts(string Text, IReadOnlyList<string> Active, string Architecture)
+    {
+        public static PackagedFacts Of(string text, TomlEditor editor)
+            => new(text, KataHypervisorTables.Active(editor), KataGeneration.Architecture(editor));
+    }
+
+    /// <summary>The facts of a configuration file, read and parsed once for this describer's call; null when the file does
+    /// not exist.</summary>
+    internal PackagedFacts? Packaged(string path)
+    {
+        if (!_packaged.TryGetValue(path, out PackagedFacts? facts))
+        {
+            string? text = KataConfigText.Read(_host.Files, path);
+            facts = text is null ? null : PackagedFacts.Of(text, TomlEditor.Parse(KataConfigText.WithoutBom(text), path));
+            _packaged[path] = facts;
+        }
+        return facts;
+    }
+
+    /// <summary>Records the facts of a file already parsed (before any edit), so that it is not parsed again.</summary>
+    internal void Remember(string path, string text, TomlEditor unedited) => _packaged[path] = PackagedFacts.Of(text, unedited);
 
     /// <summary>Get-KataHypervisor: the configuration kata reads (or the one given), described.</summary>
     public KataHypervisorConfig Read(string? configPath, string runtime)
@@ -24,6 +51,7 @@ public sealed class KataHypervisorDescriber
         KataConfigLocation location = new KataConfigLocator(_host).Locate(configPath);
         string text = KataConfigText.Read(_host.Files, location.Path) ?? throw NotFound(location);
         TomlEditor editor = TomlEditor.Parse(KataConfigText.WithoutBom(text), location.Path);
+        Remember(location.Path, text, editor);
         var warnings = new List<string>();
         KataHypervisorConfig config = Describe(editor, location, KataGeneration.Detect(_host, location, editor), runtime, warnings);
         return config with { Warnings = warnings };
@@ -180,8 +208,7 @@ public sealed class KataHypervisorDescriber
         {
             try
             {
-                if (Exists(packaged) == true && KataConfigText.Read(_host.Files, packaged) is string text
-                    && KataGeneration.Architecture(TomlEditor.Parse(KataConfigText.WithoutBom(text), packaged)) == KataGeneration.Aarch64)
+                if (Exists(packaged) == true && Packaged(packaged)?.Architecture == KataGeneration.Aarch64)
                 {
                     return KataGeneration.Aarch64;
                 }
