@@ -72,6 +72,23 @@ Describe 'Fleet over SSH' {
         Test-Path "$Dir/h4/modules/IsulaKata" | Should -BeFalse
     }
 
+    It 'reads a host without IsulaKata (Test-, Set- -WhatIf) through a temporary copy, and installs nothing there' {
+        $tests = @(Test-IsulaKataConfiguration -Configuration $Document -HostName $Names @Ssh)
+        $tests.Count | Should -Be 4
+        $fourth = $tests | Where-Object ComputerName -EQ '10.213.4.2'
+        $fourth.GetType().FullName | Should -Be 'IsulaKata.Fleet.IsulaKataConfigurationTest'
+        $fourth.Error | Should -BeNullOrEmpty
+        $fourth.InDesiredState | Should -BeFalse
+        $fourth.Sections.Name | Should -Be 'Packages', 'Runtime'
+        $out = @(Set-IsulaKataConfiguration -Configuration $Document -HostName $Names @Ssh -WhatIf -InformationVariable plan)
+        $out.Count | Should -Be 0
+        @($plan | Where-Object { $_.Tags -contains 'IsulaKata.WhatIf' -and $_.Source -eq '10.213.4.2' }).Count | Should -BeGreaterThan 0
+        # The copy lived in the host's temporary folder for the run and is gone; the module path holds nothing.
+        Test-Path "$Dir/h4/modules/IsulaKata" | Should -BeFalse
+        @(Get-ChildItem -Force "$Dir/h4/tmp" -Filter 'isulakata-*') | Should -BeNullOrEmpty
+        foreach ($n in 1..4) { Get-HostFile $n | Should -Be (Get-Sha256 $Shipped) }
+    }
+
     It 'converges every host (copying the module to the host without it); a second identical run changes nothing anywhere' {
         $first = @(Set-IsulaKataConfiguration -Configuration $Document -HostName $Names @Ssh)
         $first.Count | Should -Be 4

@@ -86,7 +86,7 @@ up() {
     : > "$dir/known_hosts"
     for n in $(seq 1 "$count"); do
         local h=$dir/h$n
-        mkdir -p "$h"/{etc-isulad,etc-kata,defaults-kata,var-lib-kata,modules-load,modules,user-modules,state}
+        mkdir -p "$h"/{etc-isulad,etc-kata,defaults-kata,var-lib-kata,modules-load,modules,user-modules,state,tmp}
         : > "$h/bashrc"
         : > "$h/state/commands.log"
         ssh-keygen -q -t ed25519 -N '' -f "$h/host_key"
@@ -101,7 +101,7 @@ PermitRootLogin prohibit-password
 PasswordAuthentication no
 KbdInteractiveAuthentication no
 UsePAM no
-SetEnv PATH=$fakes:$(dirname "$dotnet"):/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin ISULAKATA_FAKE_STATE=$h/state
+SetEnv PATH=$fakes:$(dirname "$dotnet"):/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin ISULAKATA_FAKE_STATE=$h/state TMPDIR=$h/tmp
 Subsystem powershell $dotnet $pwshdll -sshs -NoLogo -NoProfile
 CONF
         ip netns add ${prefix}-$n

@@ -176,7 +176,7 @@ public abstract class IsulaKataFleetCmdlet : IsulaKataCmdlet
     /// are then kept in $IsulaKataFleetResult and shown on the host.
     /// </summary>
     protected void RunOnHosts(IReadOnlyList<FleetTarget> targets, string command, Hashtable parameters, Func<RemoteRun, object?> toResult,
-        int batchSize = 0, int maxFailure = 0)
+        int batchSize = 0, int maxFailure = 0, bool changesHosts = false)
     {
         var options = new FleetOptions
         {
@@ -186,6 +186,7 @@ public abstract class IsulaKataFleetCmdlet : IsulaKataCmdlet
             BatchSize = batchSize,
             MaxFailure = maxFailure,
             NoModuleCopy = NoModuleCopy,
+            InstallModule = changesHosts,
         };
         if (Root is not null)
         {

@@ -41,7 +41,7 @@ public sealed class SetIsulaKataConfigurationCommand : IsulaKataDocumentCmdlet
                 return;
             }
             var approved = Targets().Where(t => ShouldProcess(t.Name, $"Converge {string.Join(", ", document.Sections.Select(s => s.Name))}")).ToArray();
-            RunOnHosts(approved, "Set-IsulaKataConfiguration", new Hashtable { ["Configuration"] = document.Original }, ToResult, BatchSize, MaxFailure);
+            RunOnHosts(approved, "Set-IsulaKataConfiguration", new Hashtable { ["Configuration"] = document.Original }, ToResult, BatchSize, MaxFailure, changesHosts: true);
             return;
         }
 

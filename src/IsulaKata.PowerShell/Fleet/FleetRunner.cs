@@ -71,6 +71,14 @@ public sealed record FleetOptions
     public int BatchSize { get; init; }
     public int MaxFailure { get; init; }
     public bool NoModuleCopy { get; init; }
+
+    /// <summary>
+    /// True when the command changes hosts (Set-IsulaKataConfiguration without -WhatIf): a host without this version
+    /// gets it installed into its all-users module path. False (-WhatIf, Test-, Get-): the module is copied into a
+    /// temporary folder, imported from there, and removed again (folder and module) when the host's run ends, so a
+    /// run that changes nothing leaves nothing behind.
+    /// </summary>
+    public bool InstallModule { get; init; }
     public int ConnectingTimeoutMilliseconds { get; init; } = 30000;
 }
 
@@ -100,27 +108,34 @@ Import-Module -Name $found[0].Path
 
     // Runs on this machine (Copy-Item -ToSession needs a local runspace): copy the module into a staging folder in the
     // host's all-users module path, compare every file's SHA-256 there, then move it into place and import it.
+    // Without -Install the copy goes into a folder of its own in the host's temporary folder and is imported from there;
+    // the script returns that folder (removed again by RemoveTemporaryModule).
     private const string CopyScript = @"
-param($Session, [string] $Source, [string] $Version, [hashtable] $Expected)
+param($Session, [string] $Source, [string] $Version, [hashtable] $Expected, [bool] $Install)
 $ErrorActionPreference = 'Stop'
-$staging = Invoke-Command -Session $Session -ArgumentList $Version -ScriptBlock {
-    param($Version)
+$staging = Invoke-Command -Session $Session -ArgumentList $Version, $Install -ScriptBlock {
+    param($Version, $Install)
     $base = if ($IsWindows) { Join-Path $env:ProgramFiles 'PowerShell/Modules' } else { '/usr/local/share/powershell/Modules' }
-    $staging = Join-Path $base ""IsulaKata/.$Version.$([guid]::NewGuid().ToString('N')).partial""
+    $staging = if ($Install) { Join-Path $base ""IsulaKata/.$Version.$([guid]::NewGuid().ToString('N')).partial"" }
+               else { Join-Path ([IO.Path]::GetTempPath()) ""isulakata-$Version-$([guid]::NewGuid().ToString('N'))/IsulaKata"" }
     $null = New-Item -ItemType Directory -Path $staging -Force
     $staging
 }
 Copy-Item -Path (Join-Path $Source '*') -Destination $staging -ToSession $Session -Recurse -Force
-Invoke-Command -Session $Session -ArgumentList $staging, $Version, $Expected -ScriptBlock {
-    param($Staging, $Version, $Expected)
+Invoke-Command -Session $Session -ArgumentList $staging, $Version, $Expected, $Install -ScriptBlock {
+    param($Staging, $Version, $Expected, $Install)
     $actual = @{}
     foreach ($file in Get-ChildItem -LiteralPath $Staging -Recurse -File) {
         $actual[[IO.Path]::GetRelativePath($Staging, $file.FullName).Replace('\', '/')] = (Get-FileHash -LiteralPath $file.FullName -Algorithm SHA256).Hash
     }
     $bad = @($Expected.Keys | Where-Object { $actual[$_] -ne $Expected[$_] }) + @($actual.Keys | Where-Object { -not $Expected.ContainsKey($_) })
     if ($bad.Count -gt 0) {
-        Remove-Item -LiteralPath $Staging -Recurse -Force
+        Remove-Item -LiteralPath $(if ($Install) { $Staging } else { Split-Path -Parent $Staging }) -Recurse -Force
         throw ""The module copied to $(hostname) differs from the source in: $($bad -join ', ')""
+    }
+    if (-not $Install) {
+        Import-Module -Name (Join-Path $Staging 'IsulaKata.psd1')
+        return Split-Path -Parent $Staging
     }
     $final = Join-Path (Split-Path -Parent $Staging) $Version
     if (Test-Path -LiteralPath $final) { Remove-Item -LiteralPath $Staging -Recurse -Force }
@@ -135,6 +150,13 @@ param([string] $Command, [hashtable] $Parameters)
 $result = @(& ""IsulaKata\$Command"" @Parameters -ErrorAction SilentlyContinue -ErrorVariable failures)
 if ($result.Count -eq 0 -and $failures.Count -gt 0) { throw $failures[0] }
 [System.Management.Automation.PSSerializer]::Serialize(@($result | ForEach-Object { [IsulaKata.Fleet.Rehydrator]::Portable($_) }), 12)";
+
+    // Removes a temporary copy: the module imported from it (so a later run in the same session installs the module
+    // instead of finding this one), then the folder.
+    private const string RemoveTemporaryScript = @"
+param([string] $Folder)
+Get-Module -Name IsulaKata | Where-Object { $_.ModuleBase.StartsWith($Folder) } | Remove-Module -Force -ErrorAction SilentlyContinue
+Remove-Item -LiteralPath $Folder -Recurse -Force -ErrorAction SilentlyContinue";
 
     private readonly FleetOptions _options;
     private readonly string _moduleBase;
@@ -226,6 +248,8 @@ if ($result.Count -eq 0 -and $failures.Count -gt 0) { throw $failures[0] }
         string stage = IsulaKataStage.Connect;
         var sections = new List<IsulaKataSectionResult>();
         PSSession? opened = null;
+        PSSession? session = null;
+        string? temporaryModule = null;
         Version? moduleVersion = null;
         RemoteRun Ended(ErrorRecord? error, IReadOnlyList<object?>? output = null) => new()
         {
@@ -242,7 +266,6 @@ if ($result.Count -eq 0 -and $failures.Count -gt 0) { throw $failures[0] }
         try
         {
             _stage(target, stage);
-            PSSession session;
             if (target.Session is not null)
             {
                 session = target.Session;
@@ -267,7 +290,7 @@ if ($result.Count -eq 0 -and $failures.Count -gt 0) { throw $failures[0] }
                     return Ended(Failure(new InvalidOperationException($"{target.Name} has no IsulaKata {_version} and -NoModuleCopy forbids copying it there."),
                         "FleetModuleMissing", ErrorCategory.NotInstalled, target.Name));
                 }
-                CopyModule(session);
+                temporaryModule = CopyModule(session);
             }
             moduleVersion = _version;
 
@@ -330,6 +353,17 @@ if ($result.Count -eq 0 -and $failures.Count -gt 0) { throw $failures[0] }
         }
         finally
         {
+            if (temporaryModule is not null && session is not null)
+            {
+                try
+                {
+                    InvokeRemote(session, RemoveTemporaryScript, new object[] { temporaryModule }, null, cancellable: false);
+                }
+                catch (Exception error) when (error is RuntimeException or InvalidOperationException or PSRemotingTransportException)
+                {
+                    // The session is gone (the host went away): its temporary folder is the host's to clean.
+                }
+            }
             if (opened is not null)
             {
                 try
@@ -374,20 +408,24 @@ if ($result.Count -eq 0 -and $failures.Count -gt 0) { throw $failures[0] }
         }
     }
 
-    private void CopyModule(PSSession session)
+    /// <summary>Copies this module to the host and imports it there; returns the temporary folder when it was not installed.</summary>
+    private string? CopyModule(PSSession session)
     {
         using PowerShell shell = PowerShell.Create();
         shell.RunspacePool = _local.Value;
-        shell.AddScript(CopyScript).AddArgument(session).AddArgument(_moduleBase).AddArgument(_version.ToString()).AddArgument(_hashes.Value);
+        shell.AddScript(CopyScript).AddArgument(session).AddArgument(_moduleBase).AddArgument(_version.ToString()).AddArgument(_hashes.Value)
+            .AddArgument(_options.InstallModule);
+        string? temporary;
         using (_cancellation.Register(() => shell.BeginStop(null, null)))
         {
-            shell.Invoke();
+            temporary = shell.Invoke().Select(o => o?.BaseObject).OfType<string>().LastOrDefault();
         }
         _cancellation.ThrowIfCancellationRequested();
+        return _options.InstallModule ? null : temporary;
     }
 
     /// <summary>Runs a script in the host's session; reports its progress and information records as they come.</summary>
-    private IReadOnlyList<object?> InvokeRemote(PSSession session, string script, object[] arguments, Action<object>? report)
+    private IReadOnlyList<object?> InvokeRemote(PSSession session, string script, object[] arguments, Action<object>? report, bool cancellable = true)
     {
         using PowerShell shell = PowerShell.Create();
         shell.Runspace = session.Runspace;
@@ -400,6 +438,11 @@ if ($result.Count -eq 0 -and $failures.Count -gt 0) { throw $failures[0] }
         {
             shell.Streams.Progress.DataAdded += (_, e) => report(shell.Streams.Progress[e.Index]);
             shell.Streams.Information.DataAdded += (_, e) => report(shell.Streams.Information[e.Index]);
+        }
+        if (!cancellable)
+        {
+            // Cleanup runs to its end even after Ctrl+C.
+            return shell.Invoke().Select(o => o?.BaseObject).ToArray();
         }
         using (_cancellation.Register(() => shell.BeginStop(null, null)))
         {
