@@ -89,6 +89,50 @@ Describe 'Set-KataHypervisor on kata 1.11.1 as openEuler 22.03 LTS ships it' {
         (Set-KataHypervisor -Hypervisor StratoVirt -Root $root).Changed | Should -BeFalse
         Get-Tree $root | Should -Be $tree
     }
+
+    It 'remembers in the file what it replaced outside the StratoVirt table, and marks the table it built' {
+        Set-KataHypervisor -Hypervisor StratoVirt -Root $root -WarningAction SilentlyContinue | Out-Null
+        $lines = (Get-TargetText $root $Defaults) -split "`n"
+        $lines[21..22] | Should -Be @('#isulakata-built# Set-KataHypervisor added the table below; choosing another hypervisor removes it again.', '[hypervisor.stratovirt]')
+        $lines | Should -Contain '#isulakata-was# sandbox_cgroup_with_emulator = true'
+        $lines[([array]::IndexOf($lines, '#isulakata-was# sandbox_cgroup_with_emulator = true') + 1)] | Should -BeExactly 'sandbox_cgroup_with_emulator = false'
+        $lines[([array]::IndexOf($lines, '#isulakata-was# #enable_netmon = true') + 1)] | Should -BeExactly 'enable_netmon = true'
+        $lines[([array]::IndexOf($lines, '#isulakata-was# path = "/usr/libexec/kata-containers/kata-netmon"') + 1)] | Should -BeExactly 'path = "/usr/bin/kata-netmon"'
+    }
+
+    It 'switching back to Qemu gives the starting file back byte for byte; a second Qemu call writes nothing' {
+        $folder = Join-Path $root 'usr/share/defaults/kata-containers'
+        Set-KataHypervisor -Hypervisor StratoVirt -Root $root -WarningAction SilentlyContinue | Out-Null
+        $qemu = Set-KataHypervisor -Hypervisor Qemu -Root $root -WarningAction SilentlyContinue
+        [IO.File]::ReadAllBytes((Join-Path $root $Defaults.TrimStart('/'))) | Should -Be ([IO.File]::ReadAllBytes((Join-Path $Fixtures 'Kata/kata1-qemu.toml')))
+        $qemu.Changed | Should -BeTrue
+        $qemu.Hypervisor | Should -Be 'Qemu'
+        $qemu.SandboxCgroupWithEmulator | Should -BeTrue
+        $qemu.EnableNetmon | Should -Not -BeTrue
+        $qemu.Changes | Should -Be @(
+            "line 329: 'enable_netmon = true' -> '#enable_netmon = true', as it was before Set-KataHypervisor -Hypervisor StratoVirt"
+            "line 335: 'path = `"/usr/bin/kata-netmon`"' -> 'path = `"/usr/libexec/kata-containers/kata-netmon`"', as it was before Set-KataHypervisor -Hypervisor StratoVirt"
+            "line 396: 'sandbox_cgroup_with_emulator = false' -> 'sandbox_cgroup_with_emulator = true', as it was before Set-KataHypervisor -Hypervisor StratoVirt"
+            "[hypervisor.qemu] restored (it was commented out with '#isulakata-disabled#')"
+            "[hypervisor.stratovirt] removed (Set-KataHypervisor had added it; -Hypervisor StratoVirt adds it again)")
+        $tree = Get-Tree $root
+        $again = Set-KataHypervisor -Hypervisor Qemu -Root $root -WarningAction SilentlyContinue
+        $again.Changed | Should -BeFalse
+        $again.Changes | Should -BeNullOrEmpty
+        Get-Tree $root | Should -Be $tree
+        # StratoVirt again writes the same file as the first time.
+        Set-KataHypervisor -Hypervisor StratoVirt -Root $root -WarningAction SilentlyContinue | Out-Null
+        Get-TargetText $root $Defaults | Should -BeExactly (Get-Expected 'kata1-qemu.packaged-root.stratovirt.expected.toml')
+    }
+
+    It 'leaves a remembered line whose key was edited away, and says so' {
+        Set-KataHypervisor -Hypervisor StratoVirt -Root $root -WarningAction SilentlyContinue | Out-Null
+        $file = Join-Path $root $Defaults.TrimStart('/')
+        [IO.File]::WriteAllText($file, [IO.File]::ReadAllText($file).Replace("#isulakata-was# sandbox_cgroup_with_emulator = true`nsandbox_cgroup_with_emulator = false`n", "#isulakata-was# sandbox_cgroup_with_emulator = true`n# mine`n"))
+        Set-KataHypervisor -Hypervisor Qemu -Root $root -WarningVariable w -WarningAction SilentlyContinue | Out-Null
+        $w.Message | Should -Contain "Line 396 of '$Defaults' remembers 'sandbox_cgroup_with_emulator = true', but the line below it is not that key any more: it was left as it is. Put the line back by hand if you want it."
+        (Get-TargetText $root $Defaults) | Should -Match '(?m)^#isulakata-was# sandbox_cgroup_with_emulator = true\n# mine$'
+    }
 }
 
 Describe 'Set-KataHypervisor on runtime-rs' {

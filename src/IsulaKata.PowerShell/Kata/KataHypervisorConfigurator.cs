@@ -121,7 +121,7 @@ public sealed class KataHypervisorConfigurator
 
         var changes = new List<string>();
         var warnings = new List<string>();
-        var edit = new KataTableEdit(_host, _describer, editor, request, generation, location.Path, changes, warnings);
+        var edit = new KataTableEdit(_host, _describer, editor, request, generation, location.Path, changes, warnings, remember: source is null);
         edit.Run();
 
         string edited = KataConfigText.KeepBom(baseText, editor.Text);
