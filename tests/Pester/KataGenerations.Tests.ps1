@@ -457,3 +457,97 @@ Describe 'Files kata''s loader reads but Tomlyn alone would not' {
         $after | Should -BeExactly ($text + "machine_type = `"q35`"`r`nvirtio_fs_daemon = `"/usr/libexec/virtiofsd`"`r`n")
     }
 }
+
+Describe 'The generation on the live host, from what the installed programs say' {
+    BeforeAll {
+        # Only the programs a test names are on PATH (this machine has none of them).
+        function Use-Programs {
+            param([string[]] $Name)
+            $bin = Join-Path $TestDrive ('bin-' + [guid]::NewGuid().ToString('N').Substring(0, 6))
+            New-Item -ItemType Directory $bin | Out-Null
+            foreach ($program in @('_record') + $Name) { New-Item -ItemType SymbolicLink -Path (Join-Path $bin $program) -Target (Join-Path $FakeBin $program) | Out-Null }
+            $env:PATH = "$($bin):$($script:OriginalPath)"
+        }
+        function Get-FakeArguments {
+            # Each call the fakes recorded, as its words with their boundaries.
+            @(Get-Content -LiteralPath (Join-Path $env:ISULAKATA_FAKE_STATE 'arguments.log') | ForEach-Object { , @($_ -split "`u{1f}") })
+        }
+    }
+
+    BeforeEach {
+        $state = New-FakeHost
+        $config = Join-Path $TestDrive ('kata-' + [guid]::NewGuid().ToString('N').Substring(0, 6) + '.toml')
+        Copy-Item (Join-Path $Fixtures 'Kata/kata2-qemu.toml') $config
+    }
+
+    AfterEach { Remove-FakeHost }
+
+    It 'takes the package''s version from rpm first, and asks nothing else' {
+        Use-Programs rpm, kata-runtime, containerd-shim-kata-v2
+        Set-FakeState rpm-installed "kata-containers 1.11.1-24`n"
+        Set-FakeState kata-runtime-version '2.1.0'
+        $result = Get-KataHypervisor -ConfigPath $config -WarningAction SilentlyContinue
+        $result.KataVersion | Should -Be '1.11.1'
+        $result.KataGeneration | Should -Be '1'
+        $result.GenerationSource | Should -Be "rpm -q --qf '%{VERSION}\n' kata-containers"
+        Get-FakeCommand | Should -Be @('rpm -q --qf %{VERSION}\n kata-containers')
+        # Argument boundaries: the query format is one argument holding a backslash and an n, as rpm expects it.
+        Get-FakeArguments | Should -Be @(, @('rpm', '-q', '--qf', '%{VERSION}\n', 'kata-containers'))
+    }
+
+    It 'asks kata-runtime when rpm is absent, and reads its "kata-runtime  : VERSION" line' {
+        Use-Programs kata-runtime, containerd-shim-kata-v2
+        Set-FakeState kata-runtime-version '2.1.0'
+        Set-FakeState shim-version '3.5.0'
+        $result = Get-KataHypervisor -ConfigPath $config -WarningAction SilentlyContinue
+        $result.KataVersion | Should -Be '2.1.0'
+        $result.KataGeneration | Should -Be '2'
+        $result.GenerationSource | Should -Be 'kata-runtime --version'
+        Get-FakeCommand | Should -Be @('kata-runtime --version')
+        Get-FakeArguments | Should -Be @(, @('kata-runtime', '--version'))
+    }
+
+    It 'asks kata-runtime when rpm knows no kata-containers package' {
+        Use-Programs rpm, kata-runtime
+        Set-FakeState rpm-installed "iSulad 2.1.5-1`n"
+        Set-FakeState kata-runtime-version '3.5.0'
+        $result = Get-KataHypervisor -ConfigPath $config -WarningAction SilentlyContinue
+        $result.KataVersion | Should -Be '3.5.0'
+        $result.KataGeneration | Should -Be '3'
+        Get-FakeCommand | Should -Be @('rpm -q --qf %{VERSION}\n kata-containers', 'kata-runtime --version')
+    }
+
+    It 'asks the shim when kata-runtime fails: <Language> shim <Version> is generation <Generation>' -ForEach @(
+        @{ Version = '2.1.0'; Language = ''; Generation = '2' }
+        @{ Version = '3.5.0'; Language = 'Golang'; Generation = '3' }
+        @{ Version = '3.5.0'; Language = 'Rust'; Generation = 'runtime-rs' }
+    ) {
+        Use-Programs kata-runtime, containerd-shim-kata-v2
+        Set-FakeState shim-version $Version
+        if ($Language) { Set-FakeState shim-language $Language }
+        $result = Get-KataHypervisor -ConfigPath $config -WarningAction SilentlyContinue
+        $result.KataVersion | Should -Be $Version
+        $result.KataGeneration | Should -Be $Generation
+        $result.GenerationSource | Should -Be 'containerd-shim-kata-v2 --version'
+        Get-FakeCommand | Should -Be @('kata-runtime --version', 'containerd-shim-kata-v2 --version')
+        Get-FakeArguments | Should -Be @(@('kata-runtime', '--version'), @('containerd-shim-kata-v2', '--version'))
+    }
+
+    It 'falls through to the files when no program tells (kata 1.x''s shim has no --version)' {
+        Use-Programs kata-runtime, containerd-shim-kata-v2
+        Set-FakeState shim-version '1.11.1'
+        $result = Get-KataHypervisor -ConfigPath $config -WarningAction SilentlyContinue
+        $result.KataVersion | Should -BeNullOrEmpty
+        $result.KataGeneration | Should -Be '2'
+        $result.GenerationSource | Should -Be 'the configuration ([netmon] without [proxy]/[shim]: kata 2.x)'
+        Get-FakeCommand | Should -Be @('kata-runtime --version', 'containerd-shim-kata-v2 --version')
+    }
+
+    It 'asks no program under -Root' {
+        Use-Programs rpm, kata-runtime, containerd-shim-kata-v2
+        Set-FakeState rpm-installed "kata-containers 2.1.0-12`n"
+        $root = New-KataGenerationRoot eu1
+        (Get-KataHypervisor -Root $root -WarningAction SilentlyContinue).KataGeneration | Should -Be '1'
+        Get-FakeCommand | Should -BeNullOrEmpty
+    }
+}
