@@ -255,13 +255,46 @@ Describe 'KATA_CONF_FILE and config.d' {
         $root = New-KataGenerationRoot eu2
         $unit = New-Item -ItemType File (Join-Path $root 'usr/lib/systemd/system/isulad.service') -Force -Value "[Service]`nEnvironment=`"KATA_CONF_FILE=/etc/kata-containers/from-unit.toml`" OTHER=1`nExecStart=/usr/bin/isulad`n"
         try { Get-KataHypervisor -Root $root } catch { $err = $_ }
-        $err.FullyQualifiedErrorId | Should -Be 'KataConfigNotFound,IsulaKata.Commands.GetKataHypervisorCommand'
-        $err.Exception.Message | Should -Be 'isulad gives kata KATA_CONF_FILE=/etc/kata-containers/from-unit.toml, and that file does not exist.'
+        $err.FullyQualifiedErrorId | Should -Be 'KataConfigFileMissing,IsulaKata.Commands.GetKataHypervisorCommand'
+        $err.Exception.Message | Should -BeLike "isulad gives the kata shim KATA_CONF_FILE=/etc/kata-containers/from-unit.toml (Environment= in /usr/lib/systemd/system/isulad.service), and*"
         Add-Content $unit 'EnvironmentFile=-/etc/sysconfig/iSulad'
         New-Item -ItemType File (Join-Path $root 'etc/sysconfig/iSulad') -Force -Value "KATA_CONF_FILE=/usr/share/defaults/kata-containers/configuration-stratovirt.toml`n" | Out-Null
         $config = Get-KataHypervisor -Root $root -WarningAction SilentlyContinue
         $config.ConfigPath | Should -Be '/usr/share/defaults/kata-containers/configuration-stratovirt.toml'
         $config.ConfigReason | Should -BeLike '*(set in /etc/sysconfig/iSulad)*'
+    }
+
+    It 'KATA_CONF_FILE naming a missing file (<Where>): Get-, Set-KataHypervisor and the doctor say which variable, where, and what is missing' -ForEach @(
+        @{ Where = 'EnvironmentFile'; File = 'etc/sysconfig/iSulad'; Text = "OPTIONS=`"`"`nKATA_CONF_FILE=/etc/kata-containers/gone.toml`n"; From = 'set in /etc/sysconfig/iSulad' }
+        @{ Where = 'unit Environment='; File = 'etc/systemd/system/isulad.service'; Text = "[Service]`nEnvironment=KATA_CONF_FILE=/etc/kata-containers/gone.toml`nExecStart=/usr/bin/isulad`n"; From = 'Environment= in /etc/systemd/system/isulad.service' }
+    ) {
+        $root = New-KataGenerationRoot eu2
+        New-Item -ItemType File (Join-Path $root $File) -Force -Value $Text | Out-Null
+        $message = "isulad gives the kata shim KATA_CONF_FILE=/etc/kata-containers/gone.toml ($From), and '/etc/kata-containers/gone.toml' does not exist: kata reads only that file, and every kata container fails to start (`"Cannot find usable config file`"). Nothing was read or changed."
+        $action = "Create '/etc/kata-containers/gone.toml' (e.g. a copy of the package's /usr/share/defaults/kata-containers/configuration.toml), or remove KATA_CONF_FILE ($From) and restart isulad (systemctl daemon-reload; systemctl restart isulad), so that kata reads /etc/kata-containers/configuration.toml or the packaged file."
+        $tree = Get-Tree $root
+        foreach ($command in 'Get-KataHypervisor', 'Set-KataHypervisor') {
+            $err = $null
+            $arguments = @{ Root = $root }
+            if ($command -eq 'Set-KataHypervisor') { $arguments.Hypervisor = 'StratoVirt' }
+            try { & $command @arguments } catch { $err = $_ }
+            $err.FullyQualifiedErrorId | Should -Be "KataConfigFileMissing,IsulaKata.Commands.$($command -replace '-')Command"
+            $err.Exception.Message | Should -BeExactly $message
+            $err.ErrorDetails.RecommendedAction | Should -BeExactly $action
+            $err.CategoryInfo.Category | Should -Be 'ObjectNotFound'
+            $err.TargetObject | Should -Be '/etc/kata-containers/gone.toml'
+        }
+        Get-Tree $root | Should -Be $tree
+        $check = @(Test-IsulaKataHost -Root $root -Area Kata)
+        $check.Count | Should -Be 1
+        $check[0].Name | Should -Be 'Configuration'
+        $check[0].Status | Should -Be 'Fail'
+        $check[0].Detail | Should -BeExactly $message
+        $check[0].Remedy | Should -BeExactly $action
+        # -ConfigPath names the file to edit: the missing one does not stop it.
+        $given = Set-KataHypervisor -Hypervisor StratoVirt -ConfigPath /usr/share/defaults/kata-containers/configuration-stratovirt.toml -Root $root -WarningAction SilentlyContinue
+        $given.ConfigPath | Should -Be '/usr/share/defaults/kata-containers/configuration-stratovirt.toml'
+        $given.Changed | Should -BeTrue
     }
 
     It 'warns about a kata 3.x drop-in that overrides the configuration' {
@@ -273,6 +306,45 @@ Describe 'KATA_CONF_FILE and config.d' {
         $w.Message | Should -Be @(
             "The drop-in '/etc/kata-containers/config.d/50-debug.toml' sets [hypervisor.stratovirt] enable_debug = true: it wins over '$Etc'."
             "The drop-in '/etc/kata-containers/config.d/50-debug.toml' sets [runtime] enable_debug = true: it wins over '$Etc'.")
+    }
+}
+
+Describe 'config.d drop-ins that add a hypervisor (kata 3.x)' {
+    It 'Set-KataHypervisor refuses a drop-in that defines another hypervisor, before writing anything' {
+        $root = New-KataGenerationRoot kata3
+        New-Item -ItemType File (Join-Path $root 'etc/kata-containers/config.d/10-qemu.toml') -Force -Value "[hypervisor.qemu]`npath = `"/usr/bin/qemu-system-x86_64`"`n" | Out-Null
+        $tree = Get-Tree $root
+        try { Set-KataHypervisor -Hypervisor StratoVirt -Root $root } catch { $err = $_ }
+        $err.FullyQualifiedErrorId | Should -Be 'KataDropInAddsHypervisor,IsulaKata.Commands.SetKataHypervisorCommand'
+        $err.TargetObject | Should -Be '/etc/kata-containers/config.d/10-qemu.toml'
+        $err.CategoryInfo.Category | Should -Be 'InvalidOperation'
+        $err.Exception.Message | Should -BeExactly "The drop-in '/etc/kata-containers/config.d/10-qemu.toml' defines [hypervisor.qemu]: kata merges it into '$Etc', so [hypervisor.qemu] and [hypervisor.stratovirt] are both active and kata picks one of them at random on every start. Nothing was changed."
+        $err.ErrorDetails.RecommendedAction | Should -BeExactly "Remove '/etc/kata-containers/config.d/10-qemu.toml', or edit it so that it defines no [hypervisor.qemu] (keys of [hypervisor.stratovirt] there are fine), then run the command again."
+        Get-Tree $root | Should -Be $tree
+        Test-Path (Join-Path $root $Wrapper.TrimStart('/')) | Should -BeFalse
+        { Set-KataHypervisor -Hypervisor StratoVirt -Root $root -WhatIf } | Should -Throw -ErrorId 'KataDropInAddsHypervisor,IsulaKata.Commands.SetKataHypervisorCommand'
+    }
+
+    It 'the doctor fails a drop-in beside the file kata reads that defines another hypervisor, and passes one that does not' {
+        $root = New-KataGenerationRoot kata3
+        $dropIn = New-Item -ItemType File (Join-Path $root 'usr/share/defaults/kata-containers/config.d/20-strato.toml') -Force -Value "[hypervisor.stratovirt]`npath = `"/usr/bin/stratovirt`"`n"
+        $check = Test-IsulaKataHost -Root $root -Area Kata | Where-Object Name -EQ 'Drop-ins'
+        $check.Status | Should -Be 'Fail'
+        $check.Detail | Should -BeExactly "The drop-in '/usr/share/defaults/kata-containers/config.d/20-strato.toml' defines [hypervisor.stratovirt]: kata merges it into '$Defaults', so [hypervisor.stratovirt] and [hypervisor.qemu] are both active and kata picks one of them at random on every start."
+        $check.Remedy | Should -BeExactly "Remove '/usr/share/defaults/kata-containers/config.d/20-strato.toml', or edit it so that it defines no [hypervisor.stratovirt] (keys of [hypervisor.qemu] there are fine), then run the command again."
+        [IO.File]::WriteAllText($dropIn.FullName, "[hypervisor.qemu]`nenable_debug = true`n")
+        $check = Test-IsulaKataHost -Root $root -Area Kata | Where-Object Name -EQ 'Drop-ins'
+        $check.Status | Should -Be 'Pass'
+        $check.Detail | Should -BeExactly 'No config.d drop-in defines another hypervisor (/usr/share/defaults/kata-containers/config.d/20-strato.toml).'
+    }
+
+    It 'a drop-in that sets a key Set-KataHypervisor sets stays a warning naming the drop-in and the key' {
+        $root = New-KataGenerationRoot kata3
+        New-Item -ItemType File (Join-Path $root 'etc/kata-containers/config.d/30-path.toml') -Force -Value "[hypervisor.stratovirt]`npath = `"/opt/sv/stratovirt`"`n" | Out-Null
+        $result = Set-KataHypervisor -Hypervisor StratoVirt -Root $root -WarningVariable w -WarningAction SilentlyContinue
+        $result.Changed | Should -BeTrue
+        Get-TargetText $root $Etc | Should -BeExactly (Get-Expected 'kata3.stratovirt.expected.toml')
+        $w.Message | Should -Contain "The drop-in '/etc/kata-containers/config.d/30-path.toml' sets [hypervisor.stratovirt] path = `"/opt/sv/stratovirt`": it wins over '$Etc'."
     }
 }
 

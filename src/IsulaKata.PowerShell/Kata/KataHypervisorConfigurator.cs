@@ -176,6 +176,11 @@ public sealed class KataHypervisorConfigurator
                 Reason = $"{targetPath} is removed, so kata reads the packaged {DefaultsOf(location)}",
             };
         }
+        if (generation.Generation != KataGeneration.RuntimeRs
+            && _describer.DropInHypervisors(described.DropIns, KataRules.TableOf(request.Hypervisor)).FirstOrDefault() is { DropIn: not null } added)
+        {
+            throw KataHypervisorDescriber.DropInAddsHypervisor(added.DropIn, added.Table, KataRules.TableOf(request.Hypervisor), described.Path);
+        }
         KataHypervisorConfig config = _describer.Describe(editor, described, generation, request.Runtime, warnings, wrapperPath, wrapperText, way == KataConfigWay.FromShipped ? shipped : null);
         bool configChanged = way == KataConfigWay.Removed || !string.Equals(newText, oldText, StringComparison.Ordinal);
         return new KataHypervisorPlan
