@@ -138,8 +138,12 @@ public sealed record KataGeneration(string Generation, string? Version, string E
                 return Aarch64;
             }
         }
-        return System.Runtime.InteropServices.RuntimeInformation.OSArchitecture == System.Runtime.InteropServices.Architecture.Arm64 ? Aarch64 : X86_64;
+        return HostArchitecture;
     }
+
+    /// <summary>This machine's architecture.</summary>
+    public static string HostArchitecture
+        => System.Runtime.InteropServices.RuntimeInformation.OSArchitecture == System.Runtime.InteropServices.Architecture.Arm64 ? Aarch64 : X86_64;
 
     public const string X86_64 = "x86_64";
     public const string Aarch64 = "aarch64";

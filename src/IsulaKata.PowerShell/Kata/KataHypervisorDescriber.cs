@@ -169,9 +169,9 @@ public sealed class KataHypervisorDescriber
     }
 
     /// <summary>The target's architecture, from this configuration and the packaged one (a QEMU table for the virt machine, qemu-system-aarch64).</summary>
-    public string Architecture(TomlEditor editor)
+    public string Architecture(TomlEditor? editor)
     {
-        string arch = KataGeneration.Architecture(editor);
+        string arch = editor is null ? KataGeneration.HostArchitecture : KataGeneration.Architecture(editor);
         if (arch == KataGeneration.Aarch64)
         {
             return arch;
