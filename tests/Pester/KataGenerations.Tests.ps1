@@ -623,3 +623,36 @@ Describe 'The generation on the live host, from what the installed programs say'
         Get-FakeCommand | Should -BeNullOrEmpty
     }
 }
+
+Describe 'The doctor applies openEuler''s kata rules to openEuler''s kata only' {
+    It 'overlay2 with StratoVirt: <Status> on <Generation>' -ForEach @(
+        @{ Generation = 'eu1'; Status = 'Fail' }
+        @{ Generation = 'eu2'; Status = 'Fail' }
+        @{ Generation = 'kata3'; Status = 'Pass' }
+    ) {
+        $root = New-KataGenerationRoot $Generation
+        Copy-Item (Join-Path $Fixtures 'daemon.shipped.json') (New-Item -ItemType File (Join-Path $root 'etc/isulad/daemon.json') -Force)
+        Set-KataHypervisor -Hypervisor StratoVirt -Root $root -WarningAction SilentlyContinue | Out-Null
+        $check = Test-IsulaKataHost -Root $root -Area Isulad | Where-Object Name -EQ 'Storage driver'
+        $check.Status | Should -Be $Status
+        if ($Status -eq 'Fail') {
+            $check.Detail | Should -BeExactly 'storage-driver is overlay2, but kata uses StratoVirt, which supports only devicemapper.'
+        }
+        else {
+            $check.Detail | Should -BeExactly "storage-driver is overlay2: kata 3.x shares the container's root filesystem with the guest over its shared file system, so StratoVirt works with it (devicemapper is needed by openEuler's kata 1.x and 2.x only)."
+        }
+    }
+
+    It 'makes StratoVirt use block devices on openEuler''s kata only: <Generation>' -ForEach @(
+        @{ Generation = 'eu2'; Expected = 'false' }
+        @{ Generation = 'kata3'; Expected = 'true' }
+    ) {
+        $root = New-KataGenerationRoot $Generation
+        $shipped = Join-Path $root 'usr/share/defaults/kata-containers/configuration-stratovirt.toml'
+        $text = [IO.File]::ReadAllText($shipped)
+        $text = if ($text -match '(?m)^disable_block_device_use = \w+$') { $text -replace '(?m)^disable_block_device_use = \w+$', 'disable_block_device_use = true' } else { $text.Replace("[hypervisor.stratovirt]`n", "[hypervisor.stratovirt]`ndisable_block_device_use = true`n") }
+        [IO.File]::WriteAllText($shipped, $text)
+        $result = Set-KataHypervisor -Hypervisor StratoVirt -Root $root -WarningAction SilentlyContinue
+        Get-TargetText $root $result.ConfigPath | Should -Match "(?m)^disable_block_device_use = $Expected$"
+    }
+}
