@@ -552,7 +552,11 @@ Describe 'The generation on the live host, from what the installed programs say'
             param([string[]] $Name)
             $bin = Join-Path $TestDrive ('bin-' + [guid]::NewGuid().ToString('N').Substring(0, 6))
             New-Item -ItemType Directory $bin | Out-Null
-            foreach ($program in @('_record') + $Name) { New-Item -ItemType SymbolicLink -Path (Join-Path $bin $program) -Target (Join-Path $FakeBin $program) | Out-Null }
+            # kata's programs live apart from the other fakes (Fakes/kata): on PATH they would tell every other test that kata is installed.
+            foreach ($program in @('_record') + $Name) {
+                $folder = if ($program -in 'kata-runtime', 'containerd-shim-kata-v2') { Join-Path $PSScriptRoot 'Fakes/kata' } else { $FakeBin }
+                New-Item -ItemType SymbolicLink -Path (Join-Path $bin $program) -Target (Join-Path $folder $program) | Out-Null
+            }
             $env:PATH = "$($bin):$($script:OriginalPath)"
         }
         function Get-FakeArguments {
