@@ -69,6 +69,21 @@ Describe 'Set-KataHypervisor on kata as <Generation> ships it' -ForEach @(
         $qemu.ConfigPath | Should -Be $Defaults
         $qemu.Changes | Should -Be @("'$Etc' removed (IsulaKata made it from a shipped file): kata reads the packaged '$Defaults' for Qemu again, as before")
         (Get-KataHypervisor -Root $root -WarningAction SilentlyContinue).ConfigSource | Should -Be 'Defaults'
+        # The file it removed was its own, as the journal records: no backup is left beside it.
+        $qemu.BackupPath | Should -BeNullOrEmpty
+        @(Get-ChildItem -Force (Join-Path $root 'etc/kata-containers')) | Should -BeNullOrEmpty
+        (Get-IsulaKataChange -Root $root | Select-Object -First 1).Action | Should -Be 'FileRemoved'
+    }
+
+    It 'keeps a backup when the file it made was edited since: that content is not the module''s' {
+        Set-KataHypervisor -Hypervisor StratoVirt -Root $root -WarningAction SilentlyContinue | Out-Null
+        $file = Join-Path $root $Etc.TrimStart('/')
+        $edited = [IO.File]::ReadAllText($file) + "# tuned by hand`n"
+        [IO.File]::WriteAllText($file, $edited)
+        $qemu = Set-KataHypervisor -Hypervisor Qemu -Root $root -WarningAction SilentlyContinue
+        Test-Path $file | Should -BeFalse
+        $qemu.BackupPath | Should -Match '^/etc/kata-containers/configuration\.toml\.isulakata-\d{14}(-\d+)?\.bak$'
+        [IO.File]::ReadAllText((Join-Path $root $qemu.BackupPath.TrimStart('/'))) | Should -BeExactly $edited
     }
 }
 
@@ -88,6 +103,50 @@ Describe 'Set-KataHypervisor on kata 1.11.1 as openEuler 22.03 LTS ships it' {
         $tree = Get-Tree $root
         (Set-KataHypervisor -Hypervisor StratoVirt -Root $root).Changed | Should -BeFalse
         Get-Tree $root | Should -Be $tree
+    }
+
+    It 'remembers in the file what it replaced outside the StratoVirt table, and marks the table it built' {
+        Set-KataHypervisor -Hypervisor StratoVirt -Root $root -WarningAction SilentlyContinue | Out-Null
+        $lines = (Get-TargetText $root $Defaults) -split "`n"
+        $lines[21..22] | Should -Be @('#isulakata-built# Set-KataHypervisor added the table below; choosing another hypervisor removes it again.', '[hypervisor.stratovirt]')
+        $lines | Should -Contain '#isulakata-was# sandbox_cgroup_with_emulator = true'
+        $lines[([array]::IndexOf($lines, '#isulakata-was# sandbox_cgroup_with_emulator = true') + 1)] | Should -BeExactly 'sandbox_cgroup_with_emulator = false'
+        $lines[([array]::IndexOf($lines, '#isulakata-was# #enable_netmon = true') + 1)] | Should -BeExactly 'enable_netmon = true'
+        $lines[([array]::IndexOf($lines, '#isulakata-was# path = "/usr/libexec/kata-containers/kata-netmon"') + 1)] | Should -BeExactly 'path = "/usr/bin/kata-netmon"'
+    }
+
+    It 'switching back to Qemu gives the starting file back byte for byte; a second Qemu call writes nothing' {
+        $folder = Join-Path $root 'usr/share/defaults/kata-containers'
+        Set-KataHypervisor -Hypervisor StratoVirt -Root $root -WarningAction SilentlyContinue | Out-Null
+        $qemu = Set-KataHypervisor -Hypervisor Qemu -Root $root -WarningAction SilentlyContinue
+        [IO.File]::ReadAllBytes((Join-Path $root $Defaults.TrimStart('/'))) | Should -Be ([IO.File]::ReadAllBytes((Join-Path $Fixtures 'Kata/kata1-qemu.toml')))
+        $qemu.Changed | Should -BeTrue
+        $qemu.Hypervisor | Should -Be 'Qemu'
+        $qemu.SandboxCgroupWithEmulator | Should -BeTrue
+        $qemu.EnableNetmon | Should -Not -BeTrue
+        $qemu.Changes | Should -Be @(
+            "line 329: 'enable_netmon = true' -> '#enable_netmon = true', as it was before Set-KataHypervisor -Hypervisor StratoVirt"
+            "line 335: 'path = `"/usr/bin/kata-netmon`"' -> 'path = `"/usr/libexec/kata-containers/kata-netmon`"', as it was before Set-KataHypervisor -Hypervisor StratoVirt"
+            "line 396: 'sandbox_cgroup_with_emulator = false' -> 'sandbox_cgroup_with_emulator = true', as it was before Set-KataHypervisor -Hypervisor StratoVirt"
+            "[hypervisor.qemu] restored (it was commented out with '#isulakata-disabled#')"
+            "[hypervisor.stratovirt] removed (Set-KataHypervisor had added it; -Hypervisor StratoVirt adds it again)")
+        $tree = Get-Tree $root
+        $again = Set-KataHypervisor -Hypervisor Qemu -Root $root -WarningAction SilentlyContinue
+        $again.Changed | Should -BeFalse
+        $again.Changes | Should -BeNullOrEmpty
+        Get-Tree $root | Should -Be $tree
+        # StratoVirt again writes the same file as the first time.
+        Set-KataHypervisor -Hypervisor StratoVirt -Root $root -WarningAction SilentlyContinue | Out-Null
+        Get-TargetText $root $Defaults | Should -BeExactly (Get-Expected 'kata1-qemu.packaged-root.stratovirt.expected.toml')
+    }
+
+    It 'leaves a remembered line whose key was edited away, and says so' {
+        Set-KataHypervisor -Hypervisor StratoVirt -Root $root -WarningAction SilentlyContinue | Out-Null
+        $file = Join-Path $root $Defaults.TrimStart('/')
+        [IO.File]::WriteAllText($file, [IO.File]::ReadAllText($file).Replace("#isulakata-was# sandbox_cgroup_with_emulator = true`nsandbox_cgroup_with_emulator = false`n", "#isulakata-was# sandbox_cgroup_with_emulator = true`n# mine`n"))
+        Set-KataHypervisor -Hypervisor Qemu -Root $root -WarningVariable w -WarningAction SilentlyContinue | Out-Null
+        $w.Message | Should -Contain "Line 396 of '$Defaults' remembers 'sandbox_cgroup_with_emulator = true', but the line below it is not that key any more: it was left as it is. Put the line back by hand if you want it."
+        (Get-TargetText $root $Defaults) | Should -Match '(?m)^#isulakata-was# sandbox_cgroup_with_emulator = true\n# mine$'
     }
 }
 
@@ -211,13 +270,46 @@ Describe 'KATA_CONF_FILE and config.d' {
         $root = New-KataGenerationRoot eu2
         $unit = New-Item -ItemType File (Join-Path $root 'usr/lib/systemd/system/isulad.service') -Force -Value "[Service]`nEnvironment=`"KATA_CONF_FILE=/etc/kata-containers/from-unit.toml`" OTHER=1`nExecStart=/usr/bin/isulad`n"
         try { Get-KataHypervisor -Root $root } catch { $err = $_ }
-        $err.FullyQualifiedErrorId | Should -Be 'KataConfigNotFound,IsulaKata.Commands.GetKataHypervisorCommand'
-        $err.Exception.Message | Should -Be 'isulad gives kata KATA_CONF_FILE=/etc/kata-containers/from-unit.toml, and that file does not exist.'
+        $err.FullyQualifiedErrorId | Should -Be 'KataConfigFileMissing,IsulaKata.Commands.GetKataHypervisorCommand'
+        $err.Exception.Message | Should -BeLike "isulad gives the kata shim KATA_CONF_FILE=/etc/kata-containers/from-unit.toml (Environment= in /usr/lib/systemd/system/isulad.service), and*"
         Add-Content $unit 'EnvironmentFile=-/etc/sysconfig/iSulad'
         New-Item -ItemType File (Join-Path $root 'etc/sysconfig/iSulad') -Force -Value "KATA_CONF_FILE=/usr/share/defaults/kata-containers/configuration-stratovirt.toml`n" | Out-Null
         $config = Get-KataHypervisor -Root $root -WarningAction SilentlyContinue
         $config.ConfigPath | Should -Be '/usr/share/defaults/kata-containers/configuration-stratovirt.toml'
         $config.ConfigReason | Should -BeLike '*(set in /etc/sysconfig/iSulad)*'
+    }
+
+    It 'KATA_CONF_FILE naming a missing file (<Where>): Get-, Set-KataHypervisor and the doctor say which variable, where, and what is missing' -ForEach @(
+        @{ Where = 'EnvironmentFile'; File = 'etc/sysconfig/iSulad'; Text = "OPTIONS=`"`"`nKATA_CONF_FILE=/etc/kata-containers/gone.toml`n"; From = 'set in /etc/sysconfig/iSulad' }
+        @{ Where = 'unit Environment='; File = 'etc/systemd/system/isulad.service'; Text = "[Service]`nEnvironment=KATA_CONF_FILE=/etc/kata-containers/gone.toml`nExecStart=/usr/bin/isulad`n"; From = 'Environment= in /etc/systemd/system/isulad.service' }
+    ) {
+        $root = New-KataGenerationRoot eu2
+        New-Item -ItemType File (Join-Path $root $File) -Force -Value $Text | Out-Null
+        $message = "isulad gives the kata shim KATA_CONF_FILE=/etc/kata-containers/gone.toml ($From), and '/etc/kata-containers/gone.toml' does not exist: kata reads only that file, and every kata container fails to start (`"Cannot find usable config file`"). Nothing was read or changed."
+        $action = "Create '/etc/kata-containers/gone.toml' (e.g. a copy of the package's /usr/share/defaults/kata-containers/configuration.toml), or remove KATA_CONF_FILE ($From) and restart isulad (systemctl daemon-reload; systemctl restart isulad), so that kata reads /etc/kata-containers/configuration.toml or the packaged file."
+        $tree = Get-Tree $root
+        foreach ($command in 'Get-KataHypervisor', 'Set-KataHypervisor') {
+            $err = $null
+            $arguments = @{ Root = $root }
+            if ($command -eq 'Set-KataHypervisor') { $arguments.Hypervisor = 'StratoVirt' }
+            try { & $command @arguments } catch { $err = $_ }
+            $err.FullyQualifiedErrorId | Should -Be "KataConfigFileMissing,IsulaKata.Commands.$($command -replace '-')Command"
+            $err.Exception.Message | Should -BeExactly $message
+            $err.ErrorDetails.RecommendedAction | Should -BeExactly $action
+            $err.CategoryInfo.Category | Should -Be 'ObjectNotFound'
+            $err.TargetObject | Should -Be '/etc/kata-containers/gone.toml'
+        }
+        Get-Tree $root | Should -Be $tree
+        $check = @(Test-IsulaKataHost -Root $root -Area Kata)
+        $check.Count | Should -Be 1
+        $check[0].Name | Should -Be 'Configuration'
+        $check[0].Status | Should -Be 'Fail'
+        $check[0].Detail | Should -BeExactly $message
+        $check[0].Remedy | Should -BeExactly $action
+        # -ConfigPath names the file to edit: the missing one does not stop it.
+        $given = Set-KataHypervisor -Hypervisor StratoVirt -ConfigPath /usr/share/defaults/kata-containers/configuration-stratovirt.toml -Root $root -WarningAction SilentlyContinue
+        $given.ConfigPath | Should -Be '/usr/share/defaults/kata-containers/configuration-stratovirt.toml'
+        $given.Changed | Should -BeTrue
     }
 
     It 'warns about a kata 3.x drop-in that overrides the configuration' {
@@ -229,6 +321,45 @@ Describe 'KATA_CONF_FILE and config.d' {
         $w.Message | Should -Be @(
             "The drop-in '/etc/kata-containers/config.d/50-debug.toml' sets [hypervisor.stratovirt] enable_debug = true: it wins over '$Etc'."
             "The drop-in '/etc/kata-containers/config.d/50-debug.toml' sets [runtime] enable_debug = true: it wins over '$Etc'.")
+    }
+}
+
+Describe 'config.d drop-ins that add a hypervisor (kata 3.x)' {
+    It 'Set-KataHypervisor refuses a drop-in that defines another hypervisor, before writing anything' {
+        $root = New-KataGenerationRoot kata3
+        New-Item -ItemType File (Join-Path $root 'etc/kata-containers/config.d/10-qemu.toml') -Force -Value "[hypervisor.qemu]`npath = `"/usr/bin/qemu-system-x86_64`"`n" | Out-Null
+        $tree = Get-Tree $root
+        try { Set-KataHypervisor -Hypervisor StratoVirt -Root $root } catch { $err = $_ }
+        $err.FullyQualifiedErrorId | Should -Be 'KataDropInAddsHypervisor,IsulaKata.Commands.SetKataHypervisorCommand'
+        $err.TargetObject | Should -Be '/etc/kata-containers/config.d/10-qemu.toml'
+        $err.CategoryInfo.Category | Should -Be 'InvalidOperation'
+        $err.Exception.Message | Should -BeExactly "The drop-in '/etc/kata-containers/config.d/10-qemu.toml' defines [hypervisor.qemu]: kata merges it into '$Etc', so [hypervisor.qemu] and [hypervisor.stratovirt] are both active and kata picks one of them at random on every start. Nothing was changed."
+        $err.ErrorDetails.RecommendedAction | Should -BeExactly "Remove '/etc/kata-containers/config.d/10-qemu.toml', or edit it so that it defines no [hypervisor.qemu] (keys of [hypervisor.stratovirt] there are fine), then run the command again."
+        Get-Tree $root | Should -Be $tree
+        Test-Path (Join-Path $root $Wrapper.TrimStart('/')) | Should -BeFalse
+        { Set-KataHypervisor -Hypervisor StratoVirt -Root $root -WhatIf } | Should -Throw -ErrorId 'KataDropInAddsHypervisor,IsulaKata.Commands.SetKataHypervisorCommand'
+    }
+
+    It 'the doctor fails a drop-in beside the file kata reads that defines another hypervisor, and passes one that does not' {
+        $root = New-KataGenerationRoot kata3
+        $dropIn = New-Item -ItemType File (Join-Path $root 'usr/share/defaults/kata-containers/config.d/20-strato.toml') -Force -Value "[hypervisor.stratovirt]`npath = `"/usr/bin/stratovirt`"`n"
+        $check = Test-IsulaKataHost -Root $root -Area Kata | Where-Object Name -EQ 'Drop-ins'
+        $check.Status | Should -Be 'Fail'
+        $check.Detail | Should -BeExactly "The drop-in '/usr/share/defaults/kata-containers/config.d/20-strato.toml' defines [hypervisor.stratovirt]: kata merges it into '$Defaults', so [hypervisor.stratovirt] and [hypervisor.qemu] are both active and kata picks one of them at random on every start."
+        $check.Remedy | Should -BeExactly "Remove '/usr/share/defaults/kata-containers/config.d/20-strato.toml', or edit it so that it defines no [hypervisor.stratovirt] (keys of [hypervisor.qemu] there are fine), then run the command again."
+        [IO.File]::WriteAllText($dropIn.FullName, "[hypervisor.qemu]`nenable_debug = true`n")
+        $check = Test-IsulaKataHost -Root $root -Area Kata | Where-Object Name -EQ 'Drop-ins'
+        $check.Status | Should -Be 'Pass'
+        $check.Detail | Should -BeExactly 'No config.d drop-in defines another hypervisor (/usr/share/defaults/kata-containers/config.d/20-strato.toml).'
+    }
+
+    It 'a drop-in that sets a key Set-KataHypervisor sets stays a warning naming the drop-in and the key' {
+        $root = New-KataGenerationRoot kata3
+        New-Item -ItemType File (Join-Path $root 'etc/kata-containers/config.d/30-path.toml') -Force -Value "[hypervisor.stratovirt]`npath = `"/opt/sv/stratovirt`"`n" | Out-Null
+        $result = Set-KataHypervisor -Hypervisor StratoVirt -Root $root -WarningVariable w -WarningAction SilentlyContinue
+        $result.Changed | Should -BeTrue
+        Get-TargetText $root $Etc | Should -BeExactly (Get-Expected 'kata3.stratovirt.expected.toml')
+        $w.Message | Should -Contain "The drop-in '/etc/kata-containers/config.d/30-path.toml' sets [hypervisor.stratovirt] path = `"/opt/sv/stratovirt`": it wins over '$Etc'."
     }
 }
 
@@ -411,5 +542,136 @@ Describe 'Files kata''s loader reads but Tomlyn alone would not' {
         $bytes[0..2] | Should -Be @(0xEF, 0xBB, 0xBF)
         $after = [Text.Encoding]::UTF8.GetString($bytes, 3, $bytes.Length - 3)
         $after | Should -BeExactly ($text + "machine_type = `"q35`"`r`nvirtio_fs_daemon = `"/usr/libexec/virtiofsd`"`r`n")
+    }
+}
+
+Describe 'The generation on the live host, from what the installed programs say' {
+    BeforeAll {
+        # Only the programs a test names are on PATH (this machine has none of them).
+        function Use-Programs {
+            param([string[]] $Name)
+            $bin = Join-Path $TestDrive ('bin-' + [guid]::NewGuid().ToString('N').Substring(0, 6))
+            New-Item -ItemType Directory $bin | Out-Null
+            # kata's programs live apart from the other fakes (Fakes/kata): on PATH they would tell every other test that kata is installed.
+            foreach ($program in @('_record') + $Name) {
+                $folder = if ($program -in 'kata-runtime', 'containerd-shim-kata-v2') { Join-Path $PSScriptRoot 'Fakes/kata' } else { $FakeBin }
+                New-Item -ItemType SymbolicLink -Path (Join-Path $bin $program) -Target (Join-Path $folder $program) | Out-Null
+            }
+            $env:PATH = "$($bin):$($script:OriginalPath)"
+        }
+        function Get-FakeArguments {
+            # Each call the fakes recorded, as its words with their boundaries.
+            @(Get-Content -LiteralPath (Join-Path $env:ISULAKATA_FAKE_STATE 'arguments.log') | ForEach-Object { , @($_ -split "`u{1f}") })
+        }
+    }
+
+    BeforeEach {
+        $state = New-FakeHost
+        $config = Join-Path $TestDrive ('kata-' + [guid]::NewGuid().ToString('N').Substring(0, 6) + '.toml')
+        Copy-Item (Join-Path $Fixtures 'Kata/kata2-qemu.toml') $config
+    }
+
+    AfterEach { Remove-FakeHost }
+
+    It 'takes the package''s version from rpm first, and asks nothing else' {
+        Use-Programs rpm, kata-runtime, containerd-shim-kata-v2
+        Set-FakeState rpm-installed "kata-containers 1.11.1-24`n"
+        Set-FakeState kata-runtime-version '2.1.0'
+        $result = Get-KataHypervisor -ConfigPath $config -WarningAction SilentlyContinue
+        $result.KataVersion | Should -Be '1.11.1'
+        $result.KataGeneration | Should -Be '1'
+        $result.GenerationSource | Should -Be "rpm -q --qf '%{VERSION}\n' kata-containers"
+        Get-FakeCommand | Should -Be @('rpm -q --qf %{VERSION}\n kata-containers')
+        # Argument boundaries: the query format is one argument holding a backslash and an n, as rpm expects it.
+        Get-FakeArguments | Should -Be @(, @('rpm', '-q', '--qf', '%{VERSION}\n', 'kata-containers'))
+    }
+
+    It 'asks kata-runtime when rpm is absent, and reads its "kata-runtime  : VERSION" line' {
+        Use-Programs kata-runtime, containerd-shim-kata-v2
+        Set-FakeState kata-runtime-version '2.1.0'
+        Set-FakeState shim-version '3.5.0'
+        $result = Get-KataHypervisor -ConfigPath $config -WarningAction SilentlyContinue
+        $result.KataVersion | Should -Be '2.1.0'
+        $result.KataGeneration | Should -Be '2'
+        $result.GenerationSource | Should -Be 'kata-runtime --version'
+        Get-FakeCommand | Should -Be @('kata-runtime --version')
+        Get-FakeArguments | Should -Be @(, @('kata-runtime', '--version'))
+    }
+
+    It 'asks kata-runtime when rpm knows no kata-containers package' {
+        Use-Programs rpm, kata-runtime
+        Set-FakeState rpm-installed "iSulad 2.1.5-1`n"
+        Set-FakeState kata-runtime-version '3.5.0'
+        $result = Get-KataHypervisor -ConfigPath $config -WarningAction SilentlyContinue
+        $result.KataVersion | Should -Be '3.5.0'
+        $result.KataGeneration | Should -Be '3'
+        Get-FakeCommand | Should -Be @('rpm -q --qf %{VERSION}\n kata-containers', 'kata-runtime --version')
+    }
+
+    It 'asks the shim when kata-runtime fails: <Language> shim <Version> is generation <Generation>' -ForEach @(
+        @{ Version = '2.1.0'; Language = ''; Generation = '2' }
+        @{ Version = '3.5.0'; Language = 'Golang'; Generation = '3' }
+        @{ Version = '3.5.0'; Language = 'Rust'; Generation = 'runtime-rs' }
+    ) {
+        Use-Programs kata-runtime, containerd-shim-kata-v2
+        Set-FakeState shim-version $Version
+        if ($Language) { Set-FakeState shim-language $Language }
+        $result = Get-KataHypervisor -ConfigPath $config -WarningAction SilentlyContinue
+        $result.KataVersion | Should -Be $Version
+        $result.KataGeneration | Should -Be $Generation
+        $result.GenerationSource | Should -Be 'containerd-shim-kata-v2 --version'
+        Get-FakeCommand | Should -Be @('kata-runtime --version', 'containerd-shim-kata-v2 --version')
+        Get-FakeArguments | Should -Be @(@('kata-runtime', '--version'), @('containerd-shim-kata-v2', '--version'))
+    }
+
+    It 'falls through to the files when no program tells (kata 1.x''s shim has no --version)' {
+        Use-Programs kata-runtime, containerd-shim-kata-v2
+        Set-FakeState shim-version '1.11.1'
+        $result = Get-KataHypervisor -ConfigPath $config -WarningAction SilentlyContinue
+        $result.KataVersion | Should -BeNullOrEmpty
+        $result.KataGeneration | Should -Be '2'
+        $result.GenerationSource | Should -Be 'the configuration ([netmon] without [proxy]/[shim]: kata 2.x)'
+        Get-FakeCommand | Should -Be @('kata-runtime --version', 'containerd-shim-kata-v2 --version')
+    }
+
+    It 'asks no program under -Root' {
+        Use-Programs rpm, kata-runtime, containerd-shim-kata-v2
+        Set-FakeState rpm-installed "kata-containers 2.1.0-12`n"
+        $root = New-KataGenerationRoot eu1
+        (Get-KataHypervisor -Root $root -WarningAction SilentlyContinue).KataGeneration | Should -Be '1'
+        Get-FakeCommand | Should -BeNullOrEmpty
+    }
+}
+
+Describe 'The doctor applies openEuler''s kata rules to openEuler''s kata only' {
+    It 'overlay2 with StratoVirt: <Status> on <Generation>' -ForEach @(
+        @{ Generation = 'eu1'; Status = 'Fail' }
+        @{ Generation = 'eu2'; Status = 'Fail' }
+        @{ Generation = 'kata3'; Status = 'Pass' }
+    ) {
+        $root = New-KataGenerationRoot $Generation
+        Copy-Item (Join-Path $Fixtures 'daemon.shipped.json') (New-Item -ItemType File (Join-Path $root 'etc/isulad/daemon.json') -Force)
+        Set-KataHypervisor -Hypervisor StratoVirt -Root $root -WarningAction SilentlyContinue | Out-Null
+        $check = Test-IsulaKataHost -Root $root -Area Isulad | Where-Object Name -EQ 'Storage driver'
+        $check.Status | Should -Be $Status
+        if ($Status -eq 'Fail') {
+            $check.Detail | Should -BeExactly 'storage-driver is overlay2, but kata uses StratoVirt, which supports only devicemapper.'
+        }
+        else {
+            $check.Detail | Should -BeExactly "storage-driver is overlay2: kata 3.x shares the container's root filesystem with the guest over its shared file system, so StratoVirt works with it (devicemapper is needed by openEuler's kata 1.x and 2.x only)."
+        }
+    }
+
+    It 'makes StratoVirt use block devices on openEuler''s kata only: <Generation>' -ForEach @(
+        @{ Generation = 'eu2'; Expected = 'false' }
+        @{ Generation = 'kata3'; Expected = 'true' }
+    ) {
+        $root = New-KataGenerationRoot $Generation
+        $shipped = Join-Path $root 'usr/share/defaults/kata-containers/configuration-stratovirt.toml'
+        $text = [IO.File]::ReadAllText($shipped)
+        $text = if ($text -match '(?m)^disable_block_device_use = \w+$') { $text -replace '(?m)^disable_block_device_use = \w+$', 'disable_block_device_use = true' } else { $text.Replace("[hypervisor.stratovirt]`n", "[hypervisor.stratovirt]`ndisable_block_device_use = true`n") }
+        [IO.File]::WriteAllText($shipped, $text)
+        $result = Set-KataHypervisor -Hypervisor StratoVirt -Root $root -WarningAction SilentlyContinue
+        Get-TargetText $root $result.ConfigPath | Should -Match "(?m)^disable_block_device_use = $Expected$"
     }
 }

@@ -15,6 +15,40 @@ BeforeAll {
     }
 }
 
+Describe 'Install-KataGuestKernel judges the format with the one kernel-format check' {
+    BeforeAll { . (Join-Path $PSScriptRoot 'Kata.Helpers.ps1') }
+
+    It 'places a <Format> without a warning: StratoVirt''s microvm boots it on x86_64, as QEMU does' -ForEach @(@{ Format = 'bzImage'; Shown = 'bzImage' }, @{ Format = 'Elf'; Shown = 'ELF vmlinux' }) {
+        $root = New-TestRoot
+        $source = Join-Path $TestDrive "kernel-$Format"
+        New-KataKernelFile $source $Format
+        $result = Install-KataGuestKernel -Path $source -Root $root -WarningVariable w -WarningAction SilentlyContinue
+        $result.Format | Should -Be $Shown
+        $w | Should -BeNullOrEmpty
+    }
+
+    It 'warns about an arm64 Image on an x86_64 target, for both hypervisors at once' {
+        $root = New-TestRoot
+        $source = Join-Path $TestDrive 'kernel-arm64'
+        New-KataKernelFile $source Arm64Image
+        $result = Install-KataGuestKernel -Path $source -Root $root -WarningVariable w -WarningAction SilentlyContinue
+        $result.Format | Should -Be 'arm64 Image'
+        $w.Message | Should -Be @("'$Kernel' may not boot: it is an arm64 Image, and this is an x86_64 host. Check the file (kata's guest kernel for x86_64).")
+    }
+
+    It 'takes the target''s architecture from its kata configuration: an arm64 Image fits an aarch64 target, a bzImage does not' {
+        $root = New-KataGenerationRoot eu2-aarch64
+        $source = Join-Path $TestDrive 'kernel-arm64-2'
+        New-KataKernelFile $source Arm64Image
+        Install-KataGuestKernel -Path $source -Root $root -WarningVariable w -WarningAction SilentlyContinue | Out-Null
+        $w | Should -BeNullOrEmpty
+        $x86 = Join-Path $TestDrive 'kernel-x86'
+        New-KataKernelFile $x86 bzImage
+        Install-KataGuestKernel -Path $x86 -Root $root -WarningVariable w2 -WarningAction SilentlyContinue | Out-Null
+        $w2.Message | Should -Be @("'$Kernel' may not boot: it is an x86 kernel (bzImage), and this is an aarch64 host, where StratoVirt boots an arm64 Image. Check the file (kata's guest kernel for aarch64).")
+    }
+}
+
 Describe 'Install-KataGuestKernel -Path' {
     BeforeEach {
         $root = New-TestRoot
@@ -85,7 +119,7 @@ Describe 'Install-KataGuestKernel -Path' {
     It 'warns about a file that is not a kernel, and refuses an empty one or a missing one' {
         $odd = New-KernelFile -NotElf -Seed 3
         Install-KataGuestKernel -Path $odd -Root $root -WarningVariable w -WarningAction SilentlyContinue | Out-Null
-        $w.Message | Should -Be @("'$Kernel' does not look like a kernel (neither an ELF vmlinux, a bzImage nor an arm64 Image). StratoVirt's microvm boots an uncompressed vmlinux (x86_64) or Image (aarch64); check the file.")
+        $w.Message | Should -Be @("'$Kernel' may not boot: it is neither an ELF vmlinux, a bzImage, a PE kernel nor an arm64 Image. Check the file (kata's guest kernel for x86_64).")
 
         $empty = Join-Path $TestDrive 'empty.bin'
         [IO.File]::WriteAllBytes($empty, [byte[]]::new(0))

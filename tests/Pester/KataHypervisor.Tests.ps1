@@ -186,23 +186,21 @@ Describe 'Set-KataHypervisor -Hypervisor StratoVirt on the kata 1.x QEMU configu
 
         $qemu = Set-KataHypervisor -Hypervisor Qemu -Root $root -WarningAction SilentlyContinue
         $qemu.Changes | Should -Be @(
+            "line 394: 'sandbox_cgroup_with_emulator = false' -> 'sandbox_cgroup_with_emulator = true', as it was before Set-KataHypervisor -Hypervisor StratoVirt"
             "[hypervisor.qemu] restored (it was commented out with '#isulakata-disabled#')"
-            "[hypervisor.stratovirt] commented out with '#isulakata-disabled#' so that only [hypervisor.qemu] is active (-Hypervisor StratoVirt restores it)")
+            "[hypervisor.stratovirt] removed (Set-KataHypervisor had added it; -Hypervisor StratoVirt adds it again)")
         Get-ActiveHypervisorTable $file | Should -Be @('[hypervisor.qemu]')
-        # The QEMU table is back byte for byte: the original's lines from its header to [factory].
-        $original = Get-Content (Join-Path $Fixtures 'Kata/kata1-qemu.toml')
-        $now = Get-Content $file
-        $start = [array]::IndexOf($now, '[hypervisor.qemu]')
-        $end = [array]::IndexOf($now, '[factory]')
-        $now[$start..$end] | Should -Be $original[[array]::IndexOf($original, '[hypervisor.qemu]')..[array]::IndexOf($original, '[factory]')]
+        # The whole file is back byte for byte: the QEMU table restored, the table built for StratoVirt removed, the
+        # [runtime] value it replaced put back.
+        Get-Content -Raw $file | Should -BeExactly (Get-Expected 'kata1-qemu.toml')
         $qemu.HypervisorPath | Should -Be '/usr/bin/qemu-kvm'
         $qemu.Kernel | Should -Be '/var/lib/kata/kernel'
         $qemu.WrapperPath | Should -BeNullOrEmpty
 
         $back = Set-KataHypervisor -Hypervisor StratoVirt -Root $root -WarningAction SilentlyContinue
         Get-Content -Raw $file | Should -BeExactly $afterStratoVirt
-        $back.Changes | Should -Be @(
-            "[hypervisor.stratovirt] restored (it was commented out with '#isulakata-disabled#')"
+        $back.Changes[0..1] | Should -Be @(
+            '[hypervisor.stratovirt] added'
             "[hypervisor.qemu] commented out with '#isulakata-disabled#' so that only [hypervisor.stratovirt] is active (-Hypervisor Qemu restores it)")
     }
 
@@ -213,13 +211,15 @@ Describe 'Set-KataHypervisor -Hypervisor StratoVirt on the kata 1.x QEMU configu
 }
 
 Describe 'Set-KataHypervisor -Hypervisor Qemu' {
-    It 'on the kata 1.x QEMU configuration changes only sandbox_cgroup_with_emulator, and writes no wrapper' {
+    It 'on the kata 1.x QEMU configuration changes nothing (QEMU keeps the shipped emulator cgroup), and writes no wrapper' {
         $root = New-KataRoot 'kata1-qemu.toml'
         $file = Join-Path $root $Defaults.TrimStart('/')
         $result = Set-KataHypervisor -Hypervisor Qemu -Root $root -WarningAction SilentlyContinue
-        Get-Content -Raw $file | Should -BeExactly (Get-Expected 'kata1-qemu.qemu.expected.toml')
-        $result.Changes | Should -Be @('[runtime] sandbox_cgroup_with_emulator: true -> false')
-        $result.SandboxCgroupWithEmulator | Should -BeFalse
+        Get-Content -Raw $file | Should -BeExactly (Get-Expected 'kata1-qemu.toml')
+        $result.Changed | Should -BeFalse
+        $result.Changes | Should -BeNullOrEmpty
+        $result.BackupPath | Should -BeNullOrEmpty
+        $result.SandboxCgroupWithEmulator | Should -BeTrue
         $result.HypervisorPath | Should -Be '/usr/bin/qemu-kvm'
         $result.Initrd | Should -Be '/var/lib/kata/kata-containers-initrd.img'
         $result.UseVsock | Should -BeNullOrEmpty
@@ -232,8 +232,7 @@ Describe 'Set-KataHypervisor -Hypervisor Qemu' {
         $result.Changes | Should -Be @(
             '[hypervisor.qemu] path: "/usr/bin/qemu-kvm" -> "/usr/libexec/qemu-kvm"'
             '[hypervisor.qemu] kernel: "/var/lib/kata/kernel" -> "/var/lib/kata/vmlinuz"'
-            '[hypervisor.qemu] initrd: "/var/lib/kata/kata-containers-initrd.img" -> "/var/lib/kata/initrd.img"'
-            '[runtime] sandbox_cgroup_with_emulator: true -> false')
+            '[hypervisor.qemu] initrd: "/var/lib/kata/kata-containers-initrd.img" -> "/var/lib/kata/initrd.img"')
         $lines = Get-Content (Join-Path $root $Defaults.TrimStart('/'))
         $header = [array]::IndexOf($lines, '[hypervisor.qemu]')
         $lines[($header + 1)..($header + 4)] | Should -Be @('path = "/usr/libexec/qemu-kvm"', 'kernel = "/var/lib/kata/vmlinuz"', 'initrd = "/var/lib/kata/initrd.img"', 'machine_type = "pc"')
@@ -503,7 +502,7 @@ Describe 'The TOML editor' {
         $text = "[hypervisor.qemu]`npath   =   'https://gh.072103.xyz/usr/bin/qemu-kvm'   # the distribution's QEMU`nkernel = `"/boot/k`"`n`n[runtime]`nsandbox_cgroup_with_emulator=true# openEuler`n"
         [IO.File]::WriteAllText($file, $text)
         Set-KataHypervisor -Hypervisor Qemu -HypervisorPath /usr/libexec/qemu-kvm -Root $root -WarningAction SilentlyContinue | Out-Null
-        [IO.File]::ReadAllText($file) | Should -BeExactly "[hypervisor.qemu]`npath   =   `"/usr/libexec/qemu-kvm`"   # the distribution's QEMU`nkernel = `"/boot/k`"`ninitrd = `"/var/lib/kata/kata-containers-initrd.img`"`nmachine_type = `"q35`"`ndefault_vcpus = 1`ndefault_memory = 2048`n`n[runtime]`nsandbox_cgroup_with_emulator=false# openEuler`n"
+        [IO.File]::ReadAllText($file) | Should -BeExactly "[hypervisor.qemu]`npath   =   `"/usr/libexec/qemu-kvm`"   # the distribution's QEMU`nkernel = `"/boot/k`"`ninitrd = `"/var/lib/kata/kata-containers-initrd.img`"`nmachine_type = `"q35`"`ndefault_vcpus = 1`ndefault_memory = 2048`n`n[runtime]`nsandbox_cgroup_with_emulator=true# openEuler`n"
     }
 
     It 'does not take a commented line inside a multi-line array for a commented key' {
@@ -526,6 +525,7 @@ Describe 'The TOML editor' {
         [IO.File]::WriteAllText($file, "[hypervisor.qemu]`npath = `"/usr/bin/qemu-kvm`"")
         Set-KataHypervisor -Hypervisor StratoVirt -EnableTemplate -Root $root -WarningAction SilentlyContinue | Out-Null
         [IO.File]::ReadAllText($file) | Should -BeExactly (@(
+                '#isulakata-built# Set-KataHypervisor added the table below; choosing another hypervisor removes it again.'
                 '[hypervisor.stratovirt]'
                 'path = "/usr/local/libexec/isulakata/stratovirt.sh"'
                 'kernel = "/var/lib/kata/vmlinux.bin"'
@@ -540,6 +540,7 @@ Describe 'The TOML editor' {
                 '#isulakata-disabled# path = "/usr/bin/qemu-kvm"'
                 ''
                 '[runtime]'
+                '#isulakata-was# (not set)'
                 'internetworking_model = "tcfilter"'
                 ''
                 '[factory]'

@@ -13,7 +13,7 @@ namespace IsulaKata.Doctor;
 public sealed class HostCheckContext
 {
     private (IsulaRuntimeConfig? Config, Exception? Error)? _daemon;
-    private Lazy<string?>? _hypervisor;
+    private Lazy<KataHypervisorConfig?>? _kata;
 
     public HostCheckContext(HostContext host, string isuladConfigPath, string? kataConfigPath = null)
     {
@@ -37,7 +37,13 @@ public sealed class HostCheckContext
     public bool IsRoot => UserId == 0;
 
     /// <summary>The hypervisor kata is configured for (StratoVirt or Qemu), when known.</summary>
-    public string? KataHypervisor => (_hypervisor ??= new Lazy<string?>(() => ConfiguredHypervisor.Of(Host, KataConfigPath))).Value;
+    public string? KataHypervisor => HypervisorProcesses.Normalize(Kata?.Hypervisor);
+
+    /// <summary>The kata generation installed ("1", "2", "3", "runtime-rs"), when known: some rules hold for openEuler's
+    /// kata (1.x, 2.x) only.</summary>
+    public string? KataGeneration => Kata?.KataGeneration;
+
+    private KataHypervisorConfig? Kata => (_kata ??= new Lazy<KataHypervisorConfig?>(() => ConfiguredHypervisor.Read(Host, KataConfigPath))).Value;
 
     /// <summary>daemon.json read once by iSulad's own reader (and, on the live host, `isula info`), or the error
     /// reading it gave.</summary>

@@ -15,11 +15,14 @@ public static class ConfiguredHypervisor
     /// </summary>
     /// <param name="host">The target system.</param>
     /// <param name="configPath">The kata configuration to read; null for the one kata reads.</param>
-    public static string? Of(HostContext host, string? configPath = null)
+    public static string? Of(HostContext host, string? configPath = null) => HypervisorProcesses.Normalize(Read(host, configPath)?.Hypervisor);
+
+    /// <summary>The configuration kata reads, described (hypervisor, generation, ...); null when it cannot be read.</summary>
+    public static KataHypervisorConfig? Read(HostContext host, string? configPath = null)
     {
         try
         {
-            return HypervisorProcesses.Normalize(new KataHypervisorDescriber(host).Read(configPath, IsuladRules.KataShimV2).Hypervisor);
+            return new KataHypervisorDescriber(host).Read(configPath, IsuladRules.KataShimV2);
         }
         catch (Exception error) when (error is IsulaKataException or IOException or UnauthorizedAccessException)
         {

@@ -54,6 +54,10 @@ public sealed class KataConfigLocator
         string path;
         string source;
         string reason;
+        if (environment is not null && configPath is null && !Exists(environment))
+        {
+            throw EnvironmentFileMissing(environment, environmentFrom!);
+        }
         if (environment is not null)
         {
             (path, source, reason) = (environment, "Environment", $"isulad passes {KataConfFile}={environment} to the kata shim ({environmentFrom}), and kata reads that file");
@@ -78,6 +82,15 @@ public sealed class KataConfigLocator
         }
         return new KataConfigLocation(path, source, reason + LinkNote(path), shadowedBy, DropIns(path), runtimeRs);
     }
+
+    /// <summary>KATA_CONF_FILE names a file that is not there: kata's loader resolves that path and, when it cannot, fails
+    /// ("Cannot find usable config file"); it does not fall back to /etc or the packaged file.</summary>
+    public static IsulaKataException EnvironmentFileMissing(string path, string from)
+        => new("KataConfigFileMissing", FailureKind.ObjectNotFound,
+            $"isulad gives the kata shim {KataConfFile}={path} ({from}), and '{path}' does not exist: kata reads only that file, and every kata container "
+            + "fails to start (\"Cannot find usable config file\"). Nothing was read or changed.",
+            $"Create '{path}' (e.g. a copy of the package's {DefaultsConfigPath}), or remove {KataConfFile} ({from}) and restart isulad "
+            + $"(systemctl daemon-reload; systemctl restart isulad), so that kata reads {EtcConfigPath} or the packaged file.", path);
 
     /// <summary>The package's own configuration for a hypervisor (configuration-stratovirt.toml, configuration-qemu.toml)
     /// in the packaged folder, or null when the package ships none.</summary>

@@ -53,30 +53,9 @@ public sealed record KataGeneration(string Generation, string? Version, string E
     public static KataGeneration Detect(HostContext host, KataConfigLocation location, TomlEditor? editor)
     {
         bool rsFile = location.RuntimeRsPaths || (editor is not null && IsRuntimeRsFile(editor));
-        if (host.IsLiveHost)
+        if (host.IsLiveHost && FromPrograms(host, rsFile) is KataGeneration told)
         {
-            foreach ((string program, string[] arguments) in new[]
-            {
-                ("rpm", new[] { "-q", "--qf", "%{VERSION}\\n", "kata-containers" }),
-                ("kata-runtime", new[] { "--version" }),
-                ("containerd-shim-kata-v2", new[] { "--version" }),
-            })
-            {
-                if (!host.Runner.Exists(program))
-                {
-                    continue;
-                }
-                CommandResult result = host.Runner.Run(program, arguments, TimeSpan.FromSeconds(20));
-                Match version = Regex.Match(result.StandardOutput, @"\b(\d+)\.(\d+)\.(\d+)\b");
-                if (result.ExitCode != 0 || !version.Success)
-                {
-                    continue;
-                }
-                int major = int.Parse(version.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
-                bool rust = rsFile || result.StandardOutput.Contains("Rust", StringComparison.Ordinal);
-                string generation = major <= 1 ? One : major == 2 ? Two : rust ? RuntimeRs : Three;
-                return new KataGeneration(generation, version.Value, $"{program} {string.Join(' ', arguments.Select(a => a.Replace("\\n", string.Empty)))}");
-            }
+            return told;
         }
         if (rsFile)
         {
@@ -98,6 +77,52 @@ public sealed record KataGeneration(string Generation, string? Version, string E
         return new KataGeneration(Three, null, "the configuration (no [netmon]: kata 3.x)");
     }
 
+    /// <summary>The programs asked, in order, with what each prints when kata is there: rpm's query format line
+    /// ("2.1.0"); kata-runtime's first line ("kata-runtime  : 2.1.0", then commit and OCI specs lines); the shim's one line
+    /// ("Kata Containers containerd shim: id: "io.containerd.kata.v2", version: 2.1.0, commit: ..." in 2.x, "... shim
+    /// (Golang): ..." in 3.x, "... shim (Rust): id: io.containerd.kata.v2, ..." in runtime-rs). kata 1.x's shim has no --version.</summary>
+    private static readonly (string Program, string[] Arguments, Regex Answer)[] Programs =
+    {
+        ("rpm", new[] { "-q", "--qf", "%{VERSION}\\n", "kata-containers" }, new Regex(@"\A(?<version>\d+\.\d+\.\d+\S*)\n", RegexOptions.CultureInvariant)),
+        ("kata-runtime", new[] { "--version" }, new Regex(@"\Akata-runtime  : (?<version>\d+\.\d+\.\d+\S*)\n", RegexOptions.CultureInvariant)),
+        ("containerd-shim-kata-v2", new[] { "--version" },
+            new Regex(@"\AKata Containers containerd shim(?: \((?<lang>Golang|Rust)\))?: id: ""?io\.containerd\.kata\.v2""?, version: (?<version>\d+\.\d+\.\d+[^,\s]*), commit: ", RegexOptions.CultureInvariant)),
+    };
+
+    /// <summary>The generation the first program that answers in its own format tells; null when none does (not
+    /// installed, another answer, a failure).</summary>
+    private static KataGeneration? FromPrograms(HostContext host, bool rsFile)
+    {
+        foreach ((string program, string[] arguments, Regex answer) in Programs)
+        {
+            if (!host.Runner.Exists(program))
+            {
+                continue;
+            }
+            CommandResult result;
+            try
+            {
+                result = host.Runner.Run(program, arguments, TimeSpan.FromSeconds(20));
+            }
+            catch (IsulaKataException error)
+            {
+                host.Log($"'{CommandResult.FormatCommandLine(program, arguments)}' did not tell the kata version: {error.Message}");
+                continue;
+            }
+            Match match = answer.Match(result.StandardOutput);
+            if (result.ExitCode != 0 || !match.Success)
+            {
+                continue;
+            }
+            string version = match.Groups["version"].Value;
+            int major = int.Parse(version.Substring(0, version.IndexOf('.')), System.Globalization.CultureInfo.InvariantCulture);
+            bool rust = match.Groups["lang"].Value == "Rust" || rsFile && major >= 3;
+            string generation = major <= 1 ? One : major == 2 ? Two : rust ? RuntimeRs : Three;
+            return new KataGeneration(generation, version, result.CommandLine);
+        }
+        return null;
+    }
+
     /// <summary>A runtime-rs configuration chooses its hypervisor with [runtime] hypervisor_name.</summary>
     public static bool IsRuntimeRsFile(TomlEditor editor)
         => editor.Get(KataRules.Runtime, "hypervisor_name") is not null || editor.GetString(KataRules.Runtime, "name") == "virt_container";
@@ -113,8 +138,12 @@ public sealed record KataGeneration(string Generation, string? Version, string E
                 return Aarch64;
             }
         }
-        return System.Runtime.InteropServices.RuntimeInformation.OSArchitecture == System.Runtime.InteropServices.Architecture.Arm64 ? Aarch64 : X86_64;
+        return HostArchitecture;
     }
+
+    /// <summary>This machine's architecture.</summary>
+    public static string HostArchitecture
+        => System.Runtime.InteropServices.RuntimeInformation.OSArchitecture == System.Runtime.InteropServices.Architecture.Arm64 ? Aarch64 : X86_64;
 
     public const string X86_64 = "x86_64";
     public const string Aarch64 = "aarch64";

@@ -22,7 +22,7 @@ public sealed class KataGuestKernel
 
     public DateTime LastWriteTime { get; internal init; }
 
-    /// <summary>ELF vmlinux, bzImage, arm64 Image, or unknown.</summary>
+    /// <summary>ELF vmlinux, bzImage, PE, arm64 Image, or unknown (see <see cref="KataKernelFormat"/>).</summary>
     public string Format { get; internal init; } = string.Empty;
 
     /// <summary>Where it came from: the -Path file or the -Uri.</summary>

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using System.Linq;
 using System.Net.Http;
 using System.Security.Cryptography;
 using System.Threading;
@@ -96,16 +97,24 @@ public sealed class KataGuestKernelInstaller
         string host = _host.Files.ToHostPath(request.Destination);
         var info = new FileInfo(host);
         byte[] content = _host.Files.ReadBytes(request.Destination) ?? Array.Empty<byte>();
-        string format = FormatOf(content);
+        string format = KataKernelFormat.Of(content.AsSpan(0, Math.Min(content.Length, KataKernelFormat.HeadLength)));
         var warnings = new List<string>();
-        if (format == "unknown")
+        string architecture = new KataHypervisorDescriber(_host).Architecture(null);
+        var problems = new List<(KataHypervisorKind Hypervisor, string Problem)>();
+        foreach (KataHypervisorKind hypervisor in Enum.GetValues<KataHypervisorKind>())
         {
-            warnings.Add($"'{request.Destination}' does not look like a kernel (neither an ELF vmlinux, a bzImage nor an arm64 Image). "
-                + "StratoVirt's microvm boots an uncompressed vmlinux (x86_64) or Image (aarch64); check the file.");
+            if (KataKernelFormat.Problem(format, hypervisor, architecture) is string problem)
+            {
+                problems.Add((hypervisor, problem));
+            }
         }
-        else if (format == "bzImage")
+        if (problems.Count == Enum.GetValues<KataHypervisorKind>().Length)
         {
-            warnings.Add($"'{request.Destination}' is a compressed bzImage: StratoVirt's microvm needs an uncompressed vmlinux (QEMU boots either).");
+            warnings.Add($"'{request.Destination}' may not boot: {problems[0].Problem}. Check the file (kata's guest kernel for {architecture}).");
+        }
+        else
+        {
+            warnings.AddRange(problems.Select(p => $"'{request.Destination}' may not boot with {p.Hypervisor}: {p.Problem} ({architecture}); the other hypervisor boots it."));
         }
         return new KataGuestKernel
         {
@@ -225,25 +234,6 @@ public sealed class KataGuestKernelInstaller
     private static string? Normalize(string? sha256) => sha256?.Trim().ToUpperInvariant();
 
     private static string Hash(byte[] content) => Convert.ToHexString(SHA256.HashData(content));
-
-    /// <summary>ELF vmlinux (what StratoVirt's microvm boots on x86_64), bzImage, arm64 Image, or unknown.</summary>
-    private static string FormatOf(byte[] head)
-    {
-        int read = head.Length;
-        if (read >= 4 && head[0] == 0x7F && head[1] == (byte)'E' && head[2] == (byte)'L' && head[3] == (byte)'F')
-        {
-            return "ELF vmlinux";
-        }
-        if (read >= 0x206 && head[0x202] == (byte)'H' && head[0x203] == (byte)'d' && head[0x204] == (byte)'r' && head[0x205] == (byte)'S')
-        {
-            return "bzImage";
-        }
-        if (read >= 0x3C && head[0x38] == (byte)'A' && head[0x39] == (byte)'R' && head[0x3A] == (byte)'M' && head[0x3B] == 0x64)
-        {
-            return "arm64 Image";
-        }
-        return "unknown";
-    }
 
     private static string ModeString(UnixFileMode mode)
     {

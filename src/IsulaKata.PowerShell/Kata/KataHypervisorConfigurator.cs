@@ -51,7 +51,7 @@ public sealed class KataHypervisorConfigurator
             FileUpdateResult? config;
             if (plan.Way == KataConfigWay.Removed)
             {
-                config = plan.ConfigChanged ? _host.Files.Remove(plan.TargetPath) : null;
+                config = plan.ConfigChanged ? _host.Files.Remove(plan.TargetPath, WrittenByThisModule(plan.TargetPath)) : null;
             }
             else
             {
@@ -126,7 +126,7 @@ public sealed class KataHypervisorConfigurator
 
         var changes = new List<string>();
         var warnings = new List<string>();
-        var edit = new KataTableEdit(_host, _describer, editor, request, generation, location.Path, changes, warnings);
+        var edit = new KataTableEdit(_host, _describer, editor, request, generation, location.Path, changes, warnings, remember: source is null);
         edit.Run();
 
         string edited = KataConfigText.KeepBom(baseText, editor.Text);
@@ -181,6 +181,11 @@ public sealed class KataHypervisorConfigurator
                 Reason = $"{targetPath} is removed, so kata reads the packaged {DefaultsOf(location)}",
             };
         }
+        if (generation.Generation != KataGeneration.RuntimeRs
+            && _describer.DropInHypervisors(described.DropIns, KataRules.TableOf(request.Hypervisor)).FirstOrDefault() is { DropIn: not null } added)
+        {
+            throw KataHypervisorDescriber.DropInAddsHypervisor(added.DropIn, added.Table, KataRules.TableOf(request.Hypervisor), described.Path);
+        }
         KataHypervisorConfig config = _describer.Describe(editor, described, generation, request.Runtime, warnings, wrapperPath, wrapperText, way == KataConfigWay.FromShipped ? shipped : null);
         bool configChanged = way == KataConfigWay.Removed || !string.Equals(newText, oldText, StringComparison.Ordinal);
         return new KataHypervisorPlan
@@ -218,6 +223,15 @@ public sealed class KataHypervisorConfigurator
         }
         return null;
     }
+
+    /// <summary>The SHA-256 the journal records for the last write of <paramref name="path"/> by Set-KataHypervisor, when
+    /// that write is the latest change to it (so a file holding it is exactly what this module made); null otherwise.</summary>
+    private string? WrittenByThisModule(string path)
+        => _host.Files.Journal is Journal.ChangeJournal journal && journal.History().Latest(path) is { } last
+            && last.Action is Journal.ChangeAction.FileCreated or Journal.ChangeAction.FileWritten
+            && last.Outcome == Journal.ChangeOutcome.Done && last.Intent.Cmdlet == "Set-KataHypervisor"
+            ? last.Intent.After
+            : null;
 
     private static string EtcOf(KataConfigLocation location)
         => location.RuntimeRsPaths ? KataConfigLocator.RuntimeRsEtcConfigPath : KataConfigLocator.EtcConfigPath;

@@ -197,9 +197,9 @@ public sealed class KataHypervisorDescriber
     }
 
     /// <summary>The target's architecture, from this configuration and the packaged one (a QEMU table for the virt machine, qemu-system-aarch64).</summary>
-    public string Architecture(TomlEditor editor)
+    public string Architecture(TomlEditor? editor)
     {
-        string arch = KataGeneration.Architecture(editor);
+        string arch = editor is null ? KataGeneration.HostArchitecture : KataGeneration.Architecture(editor);
         if (arch == KataGeneration.Aarch64)
         {
             return arch;
@@ -250,6 +250,33 @@ public sealed class KataHypervisorDescriber
             }
         }
     }
+
+    /// <summary>The hypervisor tables other than <paramref name="table"/> that config.d drop-ins define: kata merges them
+    /// into the file, so each is one more active hypervisor (kata then picks one at random). Unreadable drop-ins are left
+    /// to <see cref="DropInWarnings"/>.</summary>
+    public IReadOnlyList<(string DropIn, string Table)> DropInHypervisors(IReadOnlyList<string> dropIns, string table)
+    {
+        var found = new List<(string, string)>();
+        foreach (string dropIn in dropIns)
+        {
+            try
+            {
+                TomlEditor editor = TomlEditor.Parse(KataConfigText.WithoutBom(KataConfigText.Read(_host.Files, dropIn) ?? string.Empty), dropIn);
+                found.AddRange(KataHypervisorTables.Active(editor).Where(t => t != table).Select(t => (dropIn, t)));
+            }
+            catch (IsulaKataException)
+            {
+                // Reported by DropInWarnings.
+            }
+        }
+        return found;
+    }
+
+    /// <summary>The refusal (Set-KataHypervisor) and the failure (the doctor) for a drop-in that adds a hypervisor.</summary>
+    public static IsulaKataException DropInAddsHypervisor(string dropIn, string other, string table, string path)
+        => new("KataDropInAddsHypervisor", FailureKind.InvalidOperation,
+            $"The drop-in '{dropIn}' defines [{other}]: kata merges it into '{path}', so [{other}] and [{table}] are both active and kata picks one of them at random on every start. Nothing was changed.",
+            $"Remove '{dropIn}', or edit it so that it defines no [{other}] (keys of [{table}] there are fine), then run the command again.", dropIn);
 
     private static KataHypervisorKind? KnownKind(string table) => table switch
     {
@@ -310,7 +337,6 @@ public sealed class KataHypervisorDescriber
             location.Source switch
             {
                 "Parameter" => $"The kata configuration '{location.Path}' does not exist.",
-                "Environment" => $"isulad gives kata {KataConfigLocator.KataConfFile}={location.Path}, and that file does not exist.",
                 _ => $"No kata configuration was found: neither {KataConfigLocator.EtcConfigPath} nor {KataConfigLocator.DefaultsConfigPath} exists.",
             },
             "Install kata-containers (it ships the configuration), or pass the file with -ConfigPath.", location.Path);

@@ -17,10 +17,13 @@ public static class KataKernelFormat
     public const string Pe = "PE";
     public const string Unknown = "unknown";
 
+    /// <summary>How many leading bytes tell the format.</summary>
+    public const int HeadLength = 0x240;
+
     /// <summary>The format of a kernel file on this machine, or null when it cannot be read.</summary>
     public static string? Of(string hostFile)
     {
-        byte[] head = new byte[0x240];
+        byte[] head = new byte[HeadLength];
         int read;
         if (!KataConfigText.IsRegularFile(hostFile))
         {
@@ -39,41 +42,35 @@ public static class KataKernelFormat
         {
             return null;
         }
-        bool At(int offset, params byte[] bytes)
-        {
-            if (read < offset + bytes.Length)
-            {
-                return false;
-            }
-            for (int i = 0; i < bytes.Length; i++)
-            {
-                if (head[offset + i] != bytes[i])
-                {
-                    return false;
-                }
-            }
-            return true;
-        }
-        if (At(0, 0x7F, (byte)'E', (byte)'L', (byte)'F'))
+        return Of(head.AsSpan(0, read));
+    }
+
+    /// <summary>The format of a kernel from its first bytes (<see cref="HeadLength"/> are enough; more are ignored).</summary>
+    public static string Of(ReadOnlySpan<byte> head)
+    {
+        if (At(head, 0, 0x7F, (byte)'E', (byte)'L', (byte)'F'))
         {
             return Elf;
         }
         // An arm64 Image carries "ARM\x64" at 0x38 (with an EFI stub it also starts with "MZ": the PE Image).
-        if (At(0x38, (byte)'A', (byte)'R', (byte)'M', 0x64))
+        if (At(head, 0x38, (byte)'A', (byte)'R', (byte)'M', 0x64))
         {
             return Arm64Image;
         }
         // A bzImage carries "HdrS" at 0x202 (with an EFI stub it also starts with "MZ").
-        if (At(0x202, (byte)'H', (byte)'d', (byte)'r', (byte)'S'))
+        if (At(head, 0x202, (byte)'H', (byte)'d', (byte)'r', (byte)'S'))
         {
             return BzImage;
         }
-        if (At(0, (byte)'M', (byte)'Z'))
+        if (At(head, 0, (byte)'M', (byte)'Z'))
         {
             return Pe;
         }
         return Unknown;
     }
+
+    private static bool At(ReadOnlySpan<byte> head, int offset, params byte[] bytes)
+        => head.Length >= offset + bytes.Length && head.Slice(offset, bytes.Length).SequenceEqual(bytes);
 
     /// <summary>Why <paramref name="hypervisor"/> cannot boot <paramref name="format"/> on <paramref name="architecture"/>; null when it can (or it cannot be told).</summary>
     public static string? Problem(string format, KataHypervisorKind hypervisor, string architecture)

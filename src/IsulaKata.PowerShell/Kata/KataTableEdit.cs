@@ -21,10 +21,15 @@ internal sealed class KataTableEdit
     private readonly List<string> _warnings;
     private readonly string _target;
     private readonly bool _strato;
+    private readonly bool _remember;
 
+    /// <summary>With <paramref name="remember"/> (the file is edited in place), what is set for StratoVirt outside its
+    /// table is remembered in the file and a table built here is marked, so that switching back gives the file back
+    /// (see <see cref="KataRemembered"/>).</summary>
     public KataTableEdit(HostContext host, KataHypervisorDescriber describer, TomlEditor editor, KataHypervisorRequest request, KataGeneration generation,
-        string path, List<string> changes, List<string> warnings)
+        string path, List<string> changes, List<string> warnings, bool remember)
     {
+        _remember = remember;
         _host = host;
         _describer = describer;
         _editor = editor;
@@ -41,6 +46,10 @@ internal sealed class KataTableEdit
 
     public void Run()
     {
+        if (_remember && !_strato)
+        {
+            _changes.AddRange(KataRemembered.RestoreAll(_editor, _path, _warnings));
+        }
         bool building = Tables();
         List<(string Table, string Key, object Value)> wanted = WantedKeys(building);
         MisplacedKeys(wanted);
@@ -86,13 +95,26 @@ internal sealed class KataTableEdit
             else
             {
                 int? before = active.Concat(disabled).Select(t => _editor.HeaderLine(t)).Where(l => l is not null).Min();
-                _editor.InsertTable(_target, before);
+                if (_remember)
+                {
+                    KataRemembered.InsertBuiltTable(_editor, _target, before);
+                }
+                else
+                {
+                    _editor.InsertTable(_target, before);
+                }
                 _changes.Add($"[{_target}] added");
                 building = true;
             }
         }
         foreach (string other in KataHypervisorTables.Active(_editor).Where(t => t != _target))
         {
+            if (_remember && KataRemembered.IsBuilt(_editor, other))
+            {
+                KataRemembered.RemoveBuilt(_editor, other);
+                _changes.Add($"[{other}] removed (Set-KataHypervisor had added it; -Hypervisor {KataRules.DisplayName(other)} adds it again)");
+                continue;
+            }
             IReadOnlyList<string> done = KataHypervisorTables.Disable(_editor, other);
             _changes.Add($"{string.Join(", ", done)} commented out with '{TomlEditor.DisabledMarker}' so that only [{_target}] is active (-Hypervisor {KataRules.DisplayName(other)} restores it)");
         }
@@ -231,7 +253,8 @@ internal sealed class KataTableEdit
             wanted.Add((KataRules.Runtime, "hypervisor_name", KataRules.RuntimeRsName(_request.Hypervisor)));
         }
         // kata 1.x only: the key exists (set or commented) in the configuration this kata shipped.
-        if (_generation.HasSandboxCgroupWithEmulator && _editor.HasTable(KataRules.Runtime)
+        // openEuler's emulator cgroup moves QEMU's non-vCPU threads (found by QMP query-cpus): QEMU keeps the shipped value.
+        if (_strato && _generation.HasSandboxCgroupWithEmulator && _editor.HasTable(KataRules.Runtime)
             && (_editor.Get(KataRules.Runtime, "sandbox_cgroup_with_emulator") is not null || _editor.CommentedKeyLine(KataRules.Runtime, "sandbox_cgroup_with_emulator") is not null))
         {
             wanted.Add((KataRules.Runtime, "sandbox_cgroup_with_emulator", false));
@@ -300,7 +323,7 @@ internal sealed class KataTableEdit
         }
         if (_describer.Exists(KataGeneration.PackageNetmonPath) == true)
         {
-            _editor.Set(KataRules.Netmon, "path", KataGeneration.PackageNetmonPath);
+            SetValue(KataRules.Netmon, "path", KataGeneration.PackageNetmonPath);
             _changes.Add($"[netmon] path: \"{configured}\" -> \"{KataGeneration.PackageNetmonPath}\" (where the kata-containers package installs kata-netmon; the configured one does not exist)");
             Set(KataRules.Netmon, "enable_netmon", true);
             return;
@@ -312,9 +335,15 @@ internal sealed class KataTableEdit
         _warnings.Add($"netmon was left off: neither '{configured}' ([netmon] path) nor {KataGeneration.PackageNetmonPath} exists on the target, and a sandbox whose netmon cannot start fails. Install kata-containers (it ships kata-netmon), then run Set-KataHypervisor again.");
     }
 
+    /// <summary>Sets a key; for StratoVirt in place, a key outside the hypervisor table remembers the line it replaces.</summary>
+    private TomlEditor.SetOutcome SetValue(string table, string key, object value)
+        => _remember && _strato && table is KataRules.Runtime or KataRules.Netmon
+            ? KataRemembered.Set(_editor, table, key, value)
+            : _editor.Set(table, key, value);
+
     private void Set(string table, string key, object value)
     {
-        TomlEditor.SetOutcome outcome = _editor.Set(table, key, value);
+        TomlEditor.SetOutcome outcome = SetValue(table, key, value);
         string shown = TomlValue.Of(value).Text;
         switch (outcome.Action)
         {

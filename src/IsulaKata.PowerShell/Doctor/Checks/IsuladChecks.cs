@@ -166,6 +166,11 @@ public sealed class IsuladChecks : HostCheckArea
         }
         string found = driver is null ? $"storage-driver is not set ({DefaultDriver})" : $"storage-driver is {driver}";
         const string remedy = "Create a thin pool and switch to it: Set-IsulaRuntime -ThinPoolDevice /dev/mapper/isula-thinpool -Restart";
+        if (Context.KataGeneration is Kata.KataGeneration.Three or Kata.KataGeneration.RuntimeRs)
+        {
+            // Only openEuler's kata (1.x, 2.x) hands StratoVirt the container's block device; kata 3.x shares the rootfs over virtio-fs.
+            return Pass(DriverName, $"{found}: {(Context.KataGeneration == Kata.KataGeneration.Three ? "kata 3.x" : "kata's runtime-rs")} shares the container's root filesystem with the guest over its shared file system, so {Context.KataHypervisor ?? "its hypervisor"} works with it (devicemapper is needed by openEuler's kata 1.x and 2.x only).");
+        }
         return Context.KataHypervisor == HypervisorProcesses.StratoVirt
             ? Fail(DriverName, $"{found}, but kata uses StratoVirt, which supports only devicemapper.", remedy)
             : Warn(DriverName, $"{found}: StratoVirt supports only devicemapper (QEMU works with either).", remedy);

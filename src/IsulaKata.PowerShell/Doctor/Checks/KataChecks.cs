@@ -24,6 +24,7 @@ public sealed class KataChecks : HostCheckArea
     private const string InitrdName = "Guest initrd or image";
     private const string GenerationName = "Kata generation";
     private const string NetmonName = "Netmon";
+    private const string DropInsName = "Drop-ins";
 
     public KataChecks(HostCheckContext context) : base(context) { }
 
@@ -40,6 +41,10 @@ public sealed class KataChecks : HostCheckArea
         yield return Configuration(config);
         yield return Generation(config);
         yield return Tables(config);
+        if (config.DropIns.Count > 0)
+        {
+            yield return DropIns(config);
+        }
         foreach (IsulaKataCheck check in Keys(config, editor))
         {
             yield return check;
@@ -135,6 +140,19 @@ public sealed class KataChecks : HostCheckArea
                 $"Set-KataHypervisor -Hypervisor {config.Hypervisor}   (keeps [{active[0]}]; the others are commented out, restorable)");
         }
         return Pass(TablesName, $"[{active[0]}] is the only active hypervisor table ({config.Hypervisor}).");
+    }
+
+    /// <summary>kata 3.x's config.d drop-ins: one that defines another hypervisor makes two active (kata picks one at random).</summary>
+    private IsulaKataCheck DropIns(KataHypervisorConfig config)
+    {
+        string? table = config.Hypervisor is null ? null : config.ActiveHypervisors.FirstOrDefault();
+        if (!config.RuntimeRs && table is not null
+            && new KataHypervisorDescriber(Host).DropInHypervisors(config.DropIns, table).FirstOrDefault() is { DropIn: not null } added)
+        {
+            IsulaKataException problem = KataHypervisorDescriber.DropInAddsHypervisor(added.DropIn, added.Table, table, config.ConfigPath);
+            return Fail(DropInsName, problem.Message.Replace(" Nothing was changed.", string.Empty, StringComparison.Ordinal), problem.RecommendedAction);
+        }
+        return Pass(DropInsName, $"No config.d drop-in defines another hypervisor ({string.Join(", ", config.DropIns)}).");
     }
 
     private IEnumerable<IsulaKataCheck> Keys(KataHypervisorConfig config, TomlEditor editor)
