@@ -168,13 +168,15 @@ Describe 'Set-KataHypervisor -Hypervisor StratoVirt on the kata 1.x QEMU configu
         $state = New-FakeHost
         try {
             $hash = Get-Sha256 $file
-            $result = Set-KataHypervisor -Hypervisor StratoVirt -Root $root -WhatIf -WarningAction SilentlyContinue
+            $result = Set-KataHypervisor -Hypervisor StratoVirt -Root $root -WhatIf -WarningAction SilentlyContinue -InformationVariable plan
             Get-Sha256 $file | Should -Be $hash
             Test-Path (Join-Path $root $Wrapper.TrimStart('/')) | Should -BeFalse
             (Get-ChildItem (Split-Path $file)).Name | Should -Be @('configuration.toml')
-            $result.Changed | Should -BeFalse
-            $result.Changes.Count | Should -Be 13
-            $result.Hypervisor | Should -Be 'StratoVirt'
+            $result | Should -BeNullOrEmpty -Because '-WhatIf returns no object'
+            $planned = @($plan | Where-Object { $_.Tags -contains 'IsulaKata.WhatIf' } | ForEach-Object MessageData)
+            $planned.Count | Should -Be 2
+            $planned[0].Action | Should -BeLike 'Write the StratoVirt wrapper script (mode 0755): *'
+            $planned[1].Action | Should -BeLike 'Update: *'
             Get-FakeCommand | Should -BeNullOrEmpty
         }
         finally { Remove-FakeHost }

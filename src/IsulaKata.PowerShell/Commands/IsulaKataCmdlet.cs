@@ -285,6 +285,12 @@ public abstract class IsulaKataCmdlet : PSCmdlet, IDisposable
         return approved;
     }
 
+    /// <summary>-WhatIf (given, or $WhatIfPreference): the module's cmdlets then return no object, even when there is
+    /// nothing to change; the plan is the "What if:" lines and their PlannedChange records.</summary>
+    protected bool IsWhatIf => MyInvocation.BoundParameters.TryGetValue("WhatIf", out object? whatIf)
+        ? ((SwitchParameter)whatIf).IsPresent
+        : LanguagePrimitives.IsTrue(GetVariableValue("WhatIfPreference"));
+
     /// <summary>
     /// Whether ShouldProcess asks the user before a change: -Confirm was given, or the cmdlet's ConfirmImpact reaches
     /// $ConfirmPreference. A plan shown at a prompt may be answered minutes later, so an engine checks the host again

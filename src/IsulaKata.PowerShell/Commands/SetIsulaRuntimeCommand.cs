@@ -88,9 +88,4 @@ public sealed class SetIsulaRuntimeCommand : IsulaKataCmdlet
             Fail(error);
         }
     }
-
-    /// <summary>-WhatIf returns no object, even when there is nothing to change.</summary>
-    private bool IsWhatIf => MyInvocation.BoundParameters.TryGetValue("WhatIf", out object? whatIf)
-        ? ((SwitchParameter)whatIf).IsPresent
-        : LanguagePrimitives.IsTrue(GetVariableValue("WhatIfPreference"));
 }

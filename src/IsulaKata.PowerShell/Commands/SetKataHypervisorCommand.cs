@@ -108,7 +108,10 @@ public sealed class SetKataHypervisorCommand : IsulaKataCmdlet
             {
                 WriteVerbose($"'{plan.TargetPath}' already configures {request.Hypervisor}; nothing to change.");
                 WriteWarnings(plan.Warnings);
-                WriteObject(plan.ToConfig(false, null));
+                if (!IsWhatIf)
+                {
+                    WriteObject(plan.ToConfig(false, null));
+                }
                 return;
             }
             // The configuration points at the wrapper: both are written, or neither.
@@ -123,8 +126,8 @@ public sealed class SetKataHypervisorCommand : IsulaKataCmdlet
             bool config = !plan.ConfigChanged || ShouldProcessChange(plan.TargetPath, action + string.Join("; ", plan.Changes));
             if (!wrapper || !config)
             {
+                // -WhatIf, or a change the user declined: nothing was written, so nothing is returned.
                 WriteWarnings(plan.Warnings);
-                WriteObject(plan.ToConfig(false, null));
                 return;
             }
             KataHypervisorWrites writes = configurator.Apply(request);

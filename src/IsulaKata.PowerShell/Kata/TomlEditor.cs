@@ -261,14 +261,14 @@ public sealed class TomlEditor
 
     /// <summary>Line <paramref name="line"/> (1-based) without its line end; null outside the file or inside a multi-line value.</summary>
     public string? LineText(int line)
-        => line >= 1 && line <= _view.Lines.Length && !_view.InsideValue(line - 1) ? Body(_view.Lines[line - 1]) : null;
+        => line >= 1 && line <= View.Lines.Length && !View.InsideValue(line - 1) ? Body(View.Lines[line - 1]) : null;
 
     /// <summary>The 1-based line an active key starts on, or null.</summary>
     public int? KeyLine(string table, string key)
-        => _view.Find(table) is { } found && FindPair(found, key) is { } pair ? pair.Span.Start.Line + 1 : null;
+        => View.Find(table) is { } found && FindPair(found, key) is { } pair ? pair.Span.Start.Line + 1 : null;
 
     /// <summary>The 1-based last line of a table's region (up to the next header, active or disabled), or null.</summary>
-    public int? RegionEndLine(string table) => _view.Find(table) is { } found ? _view.RegionEnd(found.HeaderLine) + 1 : null;
+    public int? RegionEndLine(string table) => View.Find(table) is { } found ? View.RegionEnd(found.HeaderLine) + 1 : null;
 
     /// <summary>Replaces lines <paramref name="first"/>..<paramref name="last"/> (1-based, inclusive) by the lines given (none removes them).</summary>
     public void ReplaceLines(int first, int last, params string[] replacement)
