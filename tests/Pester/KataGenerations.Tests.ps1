@@ -69,21 +69,6 @@ Describe 'Set-KataHypervisor on kata as <Generation> ships it' -ForEach @(
         $qemu.ConfigPath | Should -Be $Defaults
         $qemu.Changes | Should -Be @("'$Etc' removed (IsulaKata made it from a shipped file): kata reads the packaged '$Defaults' for Qemu again, as before")
         (Get-KataHypervisor -Root $root -WarningAction SilentlyContinue).ConfigSource | Should -Be 'Defaults'
-        # The file it removed was its own, as the journal records: no backup is left beside it.
-        $qemu.BackupPath | Should -BeNullOrEmpty
-        @(Get-ChildItem -Force (Join-Path $root 'etc/kata-containers')) | Should -BeNullOrEmpty
-        (Get-IsulaKataChange -Root $root | Select-Object -First 1).Action | Should -Be 'FileRemoved'
-    }
-
-    It 'keeps a backup when the file it made was edited since: that content is not the module''s' {
-        Set-KataHypervisor -Hypervisor StratoVirt -Root $root -WarningAction SilentlyContinue | Out-Null
-        $file = Join-Path $root $Etc.TrimStart('/')
-        $edited = [IO.File]::ReadAllText($file) + "# tuned by hand`n"
-        [IO.File]::WriteAllText($file, $edited)
-        $qemu = Set-KataHypervisor -Hypervisor Qemu -Root $root -WarningAction SilentlyContinue
-        Test-Path $file | Should -BeFalse
-        $qemu.BackupPath | Should -Match '^/etc/kata-containers/configuration\.toml\.isulakata-\d{14}(-\d+)?\.bak$'
-        [IO.File]::ReadAllText((Join-Path $root $qemu.BackupPath.TrimStart('/'))) | Should -BeExactly $edited
     }
 }
 

@@ -309,10 +309,8 @@ public sealed class HostFiles
         _log($"Rolled back: restored '{update.Path}' from '{update.BackupPath}'.");
     }
 
-    /// <summary>Removes a file, keeping its content as a backup, unless its SHA-256 (read under the lock) is
-    /// <paramref name="noBackupIfSha256"/>: a file the module wrote itself, whose content its journal records. Returns
-    /// null when there was nothing to remove.</summary>
-    public FileUpdateResult? Remove(string path, string? noBackupIfSha256 = null)
+    /// <summary>Removes a file, keeping its content as a backup. Returns null when there was nothing to remove.</summary>
+    public FileUpdateResult? Remove(string path)
     {
         string host = ToFileHostPath(path);
         string name = System.IO.Path.GetFileName(host);
@@ -328,19 +326,11 @@ public sealed class HostFiles
             return errno == Native.NoSuchFile ? null : throw FileSystemError(errno, "read", path);
         }
         RequireRegular(stat.Mode, path);
-        bool keep = noBackupIfSha256 is null || !string.Equals(ChangeJournal.HashFile(host), noBackupIfSha256, StringComparison.OrdinalIgnoreCase);
         string? change = Journal.BeginFileChange(FileChangeKind.Remove, path, host, null, null); // journal: intent
-        string? backup = null;
+        string backup;
         try
         {
-            if (keep)
-            {
-                backup = MoveToBackup(folder.Fd, name, path);
-            }
-            else if (Native.UnlinkAt(folder.Fd, name, 0) != 0)
-            {
-                throw FileSystemError(Marshal.GetLastPInvokeError(), "remove", path);
-            }
+            backup = MoveToBackup(folder.Fd, name, path);
         }
         catch
         {
@@ -349,11 +339,6 @@ public sealed class HostFiles
         }
         Native.Fsync(folder.Fd);
         Journal.Complete(change, ChangeOutcome.Done); // journal: done
-        if (backup is null)
-        {
-            _log($"Removed '{path}' (no backup: it held what this module wrote, which the journal records).");
-            return new FileUpdateResult(path, host, changed: true, created: false, null, null) { ChangeId = change };
-        }
         string backupHost = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(host)!, backup);
         _log($"Removed '{path}' (kept as '{ToTargetPath(backupHost)}').");
         return new FileUpdateResult(path, host, changed: true, created: false, ToTargetPath(backupHost), backupHost) { ChangeId = change };

@@ -51,7 +51,7 @@ public sealed class KataHypervisorConfigurator
             FileUpdateResult? config;
             if (plan.Way == KataConfigWay.Removed)
             {
-                config = plan.ConfigChanged ? _host.Files.Remove(plan.TargetPath, WrittenByThisModule(plan.TargetPath)) : null;
+                config = plan.ConfigChanged ? _host.Files.Remove(plan.TargetPath) : null;
             }
             else
             {
@@ -223,15 +223,6 @@ public sealed class KataHypervisorConfigurator
         }
         return null;
     }
-
-    /// <summary>The SHA-256 the journal records for the last write of <paramref name="path"/> by Set-KataHypervisor, when
-    /// that write is the latest change to it (so a file holding it is exactly what this module made); null otherwise.</summary>
-    private string? WrittenByThisModule(string path)
-        => _host.Files.Journal is Journal.ChangeJournal journal && journal.History().Latest(path) is { } last
-            && last.Action is Journal.ChangeAction.FileCreated or Journal.ChangeAction.FileWritten
-            && last.Outcome == Journal.ChangeOutcome.Done && last.Intent.Cmdlet == "Set-KataHypervisor"
-            ? last.Intent.After
-            : null;
 
     private static string EtcOf(KataConfigLocation location)
         => location.RuntimeRsPaths ? KataConfigLocator.RuntimeRsEtcConfigPath : KataConfigLocator.EtcConfigPath;
