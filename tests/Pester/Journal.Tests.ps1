@@ -204,6 +204,31 @@ Describe 'The journal of the whole procedure (<Shape>)' -ForEach $Shapes {
     }
 }
 
+Describe 'The way back after switching kata 2.x back to its packaged hypervisor' {
+    It 'keeps the removed /etc file as a backup: the removal undoes, and Reset leaves the host as it started, without an error' {
+        $root = New-TestRoot @{
+            '/usr/share/defaults/kata-containers/configuration.toml'            = 'Kata/kata2-qemu.toml'
+            '/usr/share/defaults/kata-containers/configuration-stratovirt.toml' = 'Kata/kata2-stratovirt.toml'
+        }
+        New-Item -ItemType Directory -Path "$root/var/lib" -Force | Out-Null # where the journal lives
+        $start = Get-TreeSnapshot $root
+        $etc = "$root/etc/kata-containers/configuration.toml"
+        Set-KataHypervisor -Root $root -Hypervisor StratoVirt @Quiet | Out-Null
+        $made = Get-Sha256 $etc
+        Set-KataHypervisor -Root $root -Hypervisor Qemu @Quiet | Out-Null
+        Test-Path $etc | Should -BeFalse
+        $removal = @(Get-IsulaKataChange -Root $root | Where-Object { $_.Path -eq '/etc/kata-containers/configuration.toml' })[0]
+        $removal.Action | Should -Be 'FileRemoved'
+        $removal.CanUndo | Should -BeTrue
+        $removal.BackupPath | Should -BeLike '/etc/kata-containers/configuration.toml.isulakata-*.bak'
+        $removal | Undo-IsulaKataChange -Confirm:$false | Out-Null
+        Get-Sha256 $etc | Should -Be $made
+        Reset-IsulaKataHost -Root $root -Confirm:$false -ErrorVariable failed -ErrorAction SilentlyContinue | Out-Null
+        $failed | Should -BeNullOrEmpty
+        Get-TreeSnapshot $root | Should -Be $start
+    }
+}
+
 Describe 'The journal file' {
     BeforeEach { $null = New-FakeHost }
     AfterEach { Remove-FakeHost }

@@ -326,11 +326,17 @@ public sealed class HostFiles
             return errno == Native.NoSuchFile ? null : throw FileSystemError(errno, "read", path);
         }
         RequireRegular(stat.Mode, path);
-        string? change = Journal.BeginFileChange(FileChangeKind.Remove, path, host, null, null); // journal: intent
-        string backup;
+        // The backup's name is chosen first (under the folder's lock) so that the intent names it: undoing the removal
+        // puts that file back.
+        string backup = FreeBackupName(folder.Fd, name, path);
+        string? change = Journal.BeginFileChange(FileChangeKind.Remove, path, host,
+            ToTargetPath(System.IO.Path.Combine(System.IO.Path.GetDirectoryName(host)!, backup)), null); // journal: intent
         try
         {
-            backup = MoveToBackup(folder.Fd, name, path);
+            if (Native.RenameAt(folder.Fd, name, folder.Fd, backup, Native.RenameNoReplace) != 0)
+            {
+                throw FileSystemError(Marshal.GetLastPInvokeError(), "remove", path);
+            }
         }
         catch
         {
@@ -514,20 +520,17 @@ public sealed class HostFiles
         }
     }
 
-    private string MoveToBackup(int dirFd, string name, string path)
+    /// <summary>The first backup name (<c>NAME.isulakata-yyyyMMddHHmmss[-n].bak</c>) nothing in the folder has.</summary>
+    private string FreeBackupName(int dirFd, string name, string path)
     {
         string stamp = _clock().ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture);
         for (int n = 0; ; n++)
         {
             string candidate = n == 0 ? $"{name}.isulakata-{stamp}.bak" : $"{name}.isulakata-{stamp}-{n}.bak";
-            if (Native.RenameAt(dirFd, name, dirFd, candidate, Native.RenameNoReplace) == 0)
+            if (!Native.TryStatAt(dirFd, candidate, out _))
             {
-                return candidate;
-            }
-            int errno = Marshal.GetLastPInvokeError();
-            if (errno != FileExistsErrno)
-            {
-                throw FileSystemError(errno, "remove", path);
+                int errno = Marshal.GetLastPInvokeError();
+                return errno == Native.NoSuchFile ? candidate : throw FileSystemError(errno, "remove", path);
             }
         }
     }
