@@ -26,5 +26,7 @@ $failed = $result.FailedCount + $result.FailedBlocksCount + $result.FailedContai
 Write-Host ''
 Write-Host "$($result.PassedCount) passed, $failed failed, $($result.SkippedCount) skipped"
 if ($SummaryPath) { Set-Content -LiteralPath $SummaryPath -Value "$($result.PassedCount) $failed $($result.SkippedCount)" }
-if ($result.PassedCount + $failed + $result.SkippedCount -eq 0) { Write-Host 'No test ran.'; exit 1 }
-exit ([Math]::Min($failed, 125))
+if ($result.PassedCount + $failed + $result.SkippedCount -eq 0) { Write-Host 'No test ran.'; [Environment]::Exit(1) }
+# Environment.Exit, not exit: a test that failed because a call hung may have left a thread blocked for good (in open()
+# on a FIFO, say), and a plain exit waits for it forever; the result is known, so the process ends here.
+[Environment]::Exit([Math]::Min($failed, 125))

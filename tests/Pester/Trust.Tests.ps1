@@ -208,11 +208,10 @@ Describe 'The folder lock' {
             $fd | Should -Not -BeNullOrEmpty -Because 'the cmdlet waits for the lock on the folder it holds open'
             $flags = (Get-Content "/proc/self/fdinfo/$($fd.Name)" | Where-Object { $_ -like 'flags:*' }) -replace '^flags:\s*', ''
             ([Convert]::ToInt32($flags, 8) -band 0x80000) | Should -Be 0x80000 -Because 'O_CLOEXEC keeps the lock out of every program the module starts'
-            $ps.Stop()
-            $async.IsCompleted | Should -BeTrue
+            Stop-Bounded -PowerShell $ps -Async $async -Seconds 30 | Should -BeTrue -Because 'Ctrl+C ends a wait for the lock'
             Get-RootSnapshot $root | Should -Be $before
         }
-        finally { Stop-Process -Id $holder.Id -ErrorAction SilentlyContinue; $ps.Dispose() }
+        finally { Stop-Process -Id $holder.Id -ErrorAction SilentlyContinue }
     }
 }
 
@@ -252,6 +251,39 @@ foreach (`$call in { Set-IsulaRuntime -Root '$root' -ThinPoolDevice '$Pool' -War
             $action | Should -Match 'sudo pwsh'
         }
         Get-RootSnapshot $root | Should -Be $before
+    }
+
+    It 'replaces a 0444 file of the user who runs it, or refuses it, and leaves no backup behind a failure' -Skip:((id -u) -ne '0' -or -not (Get-Command setpriv -ErrorAction Ignore)) {
+        # The file and its folder belong to the (non-root) caller; the file is read-only (0444). Renaming over it is
+        # allowed; main made the backup, then failed to reopen that 0444 copy read-write to fsync it, and left it.
+        $root = New-TestRoot @{ '/etc/isulad/daemon.json' = 'daemon.shipped.json' }
+        $file = Join-Path $root 'etc/isulad/daemon.json'
+        chown -R 65534:65534 $root
+        chmod 0444 $file
+        chmod 755 $TestDrive
+        $original = [IO.File]::ReadAllBytes($file)
+        $journaled = { param($entries) @($entries | Where-Object { $_ -notmatch '^var(/| )' }) }
+        $before = & $journaled (Get-RootSnapshot $root)
+        $script = @"
+Import-Module '$ModulePath'
+try { `$r = Set-IsulaRuntime -Root '$root' -ThinPoolDevice '$Pool' -WarningAction SilentlyContinue; "ok|`$(`$r.BackupPath)" }
+catch { "error|`$(`$_.FullyQualifiedErrorId)|`$(`$_.Exception.GetType().FullName)|`$(`$_.Exception.Message)" }
+"@
+        $line = @(Invoke-AsNobody $script)[-1]
+        $outcome, $detail = $line -split '\|', 2
+        if ($outcome -eq 'ok') {
+            (Get-IsulaRuntime -Root $root -WarningAction SilentlyContinue).StorageDriver | Should -Be 'devicemapper'
+            $backups = @(Get-ChildItem -LiteralPath (Split-Path $file) -Filter 'daemon.json.isulakata-*.bak')
+            $backups.Count | Should -Be 1
+            [IO.File]::ReadAllBytes($backups[0].FullName) | Should -Be $original
+            @(Get-ChildItem -LiteralPath $root -Recurse -Force -Filter '*.tmp') | Should -BeNullOrEmpty
+        }
+        else {
+            $outcome | Should -Be 'error'
+            "$detail".Split(',')[0] | Should -BeIn $KnownIds -Because $detail
+            "$detail".Split(',')[0] | Should -Not -Be 'UnexpectedError'
+            & $journaled (Get-RootSnapshot $root) | Should -Be $before -Because "a refused write leaves nothing behind ($detail)"
+        }
     }
 
     It 'lists every error id it can report in about_IsulaKata' {
@@ -341,11 +373,18 @@ Describe 'Install-KataGuestKernel: short downloads, Ctrl+C and a folder as -Dest
         $async = $ps.BeginInvoke()
         Start-Sleep -Seconds 2
         $watch = [Diagnostics.Stopwatch]::StartNew()
-        $ps.Stop()
+        Stop-Bounded -PowerShell $ps -Async $async -Seconds 30 | Should -BeTrue
         $watch.Elapsed.TotalSeconds | Should -BeLessThan 10
-        $async.IsCompleted | Should -BeTrue
-        $ps.Dispose()
         @(Get-ChildItem -LiteralPath $root -Recurse -Force) | Should -BeNullOrEmpty
+    }
+
+    It 'returns the SHA-256 of the very bytes it placed, reading its source once (a source that changes between reads)' {
+        # Each read of /proc/sys/kernel/random/uuid gives other bytes: a hash of one read and a copy of another differ.
+        $root = New-TestRoot
+        $result = Install-KataGuestKernel -Root $root -Path /proc/sys/kernel/random/uuid -WarningAction SilentlyContinue
+        $placed = Join-Path $root 'var/lib/kata/vmlinux.bin'
+        (Get-Item -LiteralPath $placed).Length | Should -Be 37
+        $result.Sha256 | Should -Be (Get-Sha256 $placed)
     }
 
     It 'refuses a folder as -Destination with NotARegularFile' {
