@@ -8,7 +8,11 @@ param(
     [Parameter(Mandatory)] [string] $TestPath,
     [string] $Tag,
     # Where to leave the counts ("passed failed skipped") for the build's closing total.
-    [string] $SummaryPath
+    [string] $SummaryPath,
+    # Only the blocks at these lines ("<file>:<line>", Pester's Filter.Line); tests/Baseline runs one Describe at a time.
+    [string[]] $Line,
+    # Where to write each test that ran as JSON (Name, ExpandedName, Line, Result, Message), for tests/Baseline.
+    [string] $ResultPath
 )
 $ErrorActionPreference = 'Stop'
 Import-Module -Name $PesterPath -Force
@@ -20,8 +24,16 @@ $configuration.Run.PassThru = $true
 $configuration.Output.Verbosity = 'Detailed'
 $configuration.Should.ErrorAction = 'Continue'
 if ($Tag) { $configuration.Filter.Tag = $Tag -split ',' }
+if ($Line) { $configuration.Filter.Line = $Line }
 
 $result = Invoke-Pester -Configuration $configuration
+if ($ResultPath) {
+    $tests = foreach ($test in $result.Tests | Where-Object { $_.ShouldRun }) {
+        $message = if ($test.ErrorRecord) { (@($test.ErrorRecord)[0].ToString() -split "`n")[0] } else { '' }
+        [pscustomobject]@{ Name = $test.Name; ExpandedName = $test.ExpandedName; Line = $test.StartLine; Result = "$($test.Result)"; Message = $message }
+    }
+    ConvertTo-Json -InputObject @($tests) -Depth 3 | Set-Content -LiteralPath $ResultPath
+}
 $failed = $result.FailedCount + $result.FailedBlocksCount + $result.FailedContainersCount
 Write-Host ''
 Write-Host "$($result.PassedCount) passed, $failed failed, $($result.SkippedCount) skipped"

@@ -46,7 +46,8 @@
             Class = 'Ctrl+C leaves the host in between (a stray backup, a wrapper without its configuration)'
             Tests = @(
                 @{ File = 'Adversarial.Tests.ps1'; It = 'leaves daemon.json as it was or as asked when Set-IsulaRuntime -Restart is stopped*' }
-                @{ File = 'Adversarial.Tests.ps1'; It = 'stops Set-KataHypervisor <When>*' }
+                @{ File = 'Adversarial.Tests.ps1'; It = 'stops Set-KataHypervisor <When>, leaving*' }
+                @{ File = 'Adversarial.Tests.ps1'; It = 'stops Set-KataHypervisor <When> on a live host*' }
                 @{ File = 'Adversarial.Tests.ps1'; It = 'stops Enable-VhostVsock <When>*' }
                 @{ File = 'Trust.Tests.ps1'; It = 'writes nothing when stopped during the download' }
             )

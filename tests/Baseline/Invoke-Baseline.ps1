@@ -9,7 +9,9 @@
     (-Task Build, with -NoReadyToRun when that build has the switch). The tests are always the ones of this working
     tree (tests/Pester), run against the module each commit built (ISULAKATA_MODULE).
 
-    Every Describe block that holds a listed test runs in a child pwsh of its own with a hard wall-clock limit; a
+    The tests are copied from the working tree when the run starts, so editing them meanwhile changes nothing.
+    Every Describe block that holds a listed test runs in a child pwsh of its own (tests/Invoke-PesterSuite.ps1 with
+    -Line) with a hard wall-clock limit; a
     child that runs past it is killed with its process tree (a thread blocked in open() on a FIFO cannot be stopped in
     any other way), and then each listed test of that block runs alone, again bounded, so the one that hangs is named
     (HANG) and the others still get their verdict.
@@ -43,9 +45,18 @@ $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version Latest
 
 $repo = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
-$testRoot = Join-Path $repo 'tests/Pester'
 $work = Join-Path ([IO.Path]::GetTempPath()) "isulakata-baseline-$PID"
 New-Item -ItemType Directory -Path $work -Force | Out-Null
+# The tests as they are now (tracked and new files of the working tree), copied once: the run takes long, and an edit
+# meanwhile must not shift the lines it selects blocks by.
+$snapshot = Join-Path $work 'tree'
+foreach ($file in git -C $repo ls-files --cached --others --exclude-standard -- tests docs src) {
+    if (-not (Test-Path -LiteralPath (Join-Path $repo $file) -PathType Leaf)) { continue }
+    $copy = Join-Path $snapshot $file
+    New-Item -ItemType Directory -Path (Split-Path $copy) -Force | Out-Null
+    Copy-Item -LiteralPath (Join-Path $repo $file) -Destination $copy
+}
+$testRoot = Join-Path $snapshot 'tests/Pester'
 
 function Get-ChildPwsh {
     # This pwsh, started fresh (dotnet <PSHOME>/pwsh.dll when it runs as the dotnet tool).
@@ -107,12 +118,12 @@ function Invoke-Unit {
     param([string] $Module, [string] $File, [int] $Line, [int] $Seconds, [string] $Log)
     $resultPath = "$Log.json"
     $start = [System.Diagnostics.ProcessStartInfo]::new((Get-ChildPwsh)[0])
-    foreach ($argument in @((Get-ChildPwsh) | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-File', (Join-Path $PSScriptRoot 'Invoke-BaselineUnit.ps1'),
-            '-PesterPath', $script:Pester, '-ModulePath', $Module, '-TestFile', $File, '-Line', $Line, '-ResultPath', $resultPath)) { $start.ArgumentList.Add([string] $argument) }
+    foreach ($argument in @((Get-ChildPwsh) | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-File', (Join-Path $snapshot 'tests/Invoke-PesterSuite.ps1'),
+            '-PesterPath', $script:Pester, '-ModulePath', $Module, '-TestPath', $File, '-Line', "$($File):$Line", '-ResultPath', $resultPath)) { $start.ArgumentList.Add([string] $argument) }
     $start.RedirectStandardOutput = $true
     $start.RedirectStandardError = $true
     $start.UseShellExecute = $false
-    $start.WorkingDirectory = $repo
+    $start.WorkingDirectory = $snapshot
     $process = [System.Diagnostics.Process]::Start($start)
     $stdout = $process.StandardOutput.ReadToEndAsync()
     $stderr = $process.StandardError.ReadToEndAsync()
@@ -168,6 +179,16 @@ function Get-Verdict {
     'PASS'
 }
 
+function Get-FirstFailure {
+    # The first line of the first failing case's message, shortened: what the old commit did.
+    param([object[]] $Cases, [string] $Case)
+    $bad = @($Cases | Where-Object { (-not $Case -or $_.ExpandedName -like $Case) -and $_.Result -notin 'Passed', 'Skipped' }) | Select-Object -First 1
+    if (-not $bad) { return '' }
+    $text = ("$($bad.ExpandedName): $($bad.Message)" -replace '\s+', ' ').Trim()
+    if ($text.Length -gt 220) { $text = $text.Substring(0, 217) + '...' }
+    $text
+}
+
 try {
     $map = Import-PowerShellDataFile -LiteralPath (Join-Path $PSScriptRoot 'DefectClasses.psd1')
     # Patterns may also come comma-separated in one string (pwsh -File passes 'a','b' as one argument).
@@ -206,11 +227,14 @@ try {
                 Test  = "$($ref.File): $($test.Name)$(if ($case) { " [$case]" })"
                 Old   = Get-Verdict -Cases $oldResults[$key] -Case $case
                 Now   = Get-Verdict -Cases $nowResults[$key] -Case $case
-                Note  = if ($ref.ContainsKey('Note')) { $ref.Note } else { '' }
+                Note  = if ($ref.ContainsKey('Note')) { $ref.Note } else { Get-FirstFailure -Cases $oldResults[$key] -Case $case }
             }
         }
     }
-    $rows | Format-Table -Wrap -Property Class, Test, Old, Now | Out-String -Width 200 | Write-Host
+    foreach ($group in $rows | Group-Object Class) {
+        Write-Host $group.Name
+        foreach ($row in $group.Group) { Write-Host ("    {0,-26} {1,-8} {2}" -f $row.Old, $row.Now, $row.Test) }
+    }
 
     $proved = @($classes | Where-Object { $c = $_.Class; @($rows | Where-Object { $_.Class -eq $c -and $_.Old -match '^(FAIL|HANG)' -and $_.Now -eq 'PASS' }).Count -gt 0 })
     $summary = "$($proved.Count) of $($classes.Count) defect classes have a test that fails (or hangs) on $($OldCommit) and passes now."
@@ -237,7 +261,7 @@ try {
             ''
             $summary
             ''
-            '| Defect class (issue 12, section 1) | Test | Old | Now | Why it fails on the old commit |'
+            '| Defect class (issue 12, section 1) | Test | Old | Now | How it fails on the old commit (first failing case) |'
             '| --- | --- | --- | --- | --- |'
             foreach ($row in $rows) { "| $(& $escape $row.Class) | $(& $escape $row.Test) | $($row.Old) | $($row.Now) | $(& $escape $row.Note) |" }
         )
