@@ -24,7 +24,7 @@ $configuration.Run.PassThru = $true
 $configuration.Output.Verbosity = 'Detailed'
 $configuration.Should.ErrorAction = 'Continue'
 if ($Tag) { $configuration.Filter.Tag = $Tag -split ',' }
-if ($Line) { $configuration.Filter.Line = $Line }
+if ($Line) { $configuration.Filter.Line = @($Line | ForEach-Object { $_ -split "," }) }
 
 $result = Invoke-Pester -Configuration $configuration
 if ($ResultPath) {

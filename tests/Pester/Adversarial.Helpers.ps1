@@ -82,6 +82,26 @@ function Stop-Bounded {
     $ended
 }
 
+function Stop-WhileBlocked {
+    <#
+    .SYNOPSIS
+        Ctrl+C while a fake program runs: starts -Command (a line of PowerShell) in a runspace with the fakes on PATH,
+        waits until the fake -Program blocks (see Fakes/bin/_record), stops the call (Stop-Bounded), then releases
+        the fake. Returns whether the call ended within -Seconds of the stop.
+    #>
+    param([Parameter(Mandatory)] [string] $Command, [Parameter(Mandatory)] [string] $Program, [int] $Seconds = 30)
+    $state = $env:ISULAKATA_FAKE_STATE
+    Set-FakeState "block-$Program"
+    $ps = [powershell]::Create()
+    [void] $ps.AddScript("Import-Module '$script:ModulePath'; `$env:PATH = '$env:PATH'; `$env:ISULAKATA_FAKE_STATE = '$state'; $Command")
+    $async = $ps.BeginInvoke()
+    for ($i = 0; $i -lt 300 -and -not (Test-Path (Join-Path $state "blocked-$Program")); $i++) { Start-Sleep -Milliseconds 100 }
+    Test-Path (Join-Path $state "blocked-$Program") | Should -BeTrue -Because "the call reached $Program"
+    $stopped = Stop-Bounded -PowerShell $ps -Async $async -Seconds $Seconds
+    Set-FakeState release
+    $stopped
+}
+
 function Get-RootSnapshot {
     # Every entry under a root (path relative to it, its type and, for regular files, the SHA-256), one string each,
     # sorted. find tells the type without opening anything, so a FIFO or device is listed, never read.

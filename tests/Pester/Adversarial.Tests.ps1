@@ -346,14 +346,7 @@ Describe 'Adversarial: Ctrl+C in the middle' {
             Copy-Item (Join-Path $Fixtures 'daemon.shipped.json') $config
             $original = [IO.File]::ReadAllBytes($config)
             Set-FakeState config-path $config
-            Set-FakeState block-systemctl
-            $ps = [powershell]::Create()
-            [void] $ps.AddScript("Import-Module '$ModulePath'; `$env:PATH = '$env:PATH'; `$env:ISULAKATA_FAKE_STATE = '$state'; Set-IsulaRuntime -ConfigPath '$config' -ThinPoolDevice /dev/mapper/isula-thinpool -Restart -Verbose -WarningAction SilentlyContinue")
-            $async = $ps.BeginInvoke()
-            for ($i = 0; $i -lt 300 -and -not (Test-Path (Join-Path $state 'blocked-systemctl')); $i++) { Start-Sleep -Milliseconds 100 }
-            Test-Path (Join-Path $state 'blocked-systemctl') | Should -BeTrue -Because 'the cmdlet reached systemctl'
-            $stopped = Stop-Bounded -PowerShell $ps -Async $async -Seconds 30
-            Set-FakeState release
+            $stopped = Stop-WhileBlocked -Program systemctl -Command "Set-IsulaRuntime -ConfigPath '$config' -ThinPoolDevice /dev/mapper/isula-thinpool -Restart -Verbose -WarningAction SilentlyContinue"
             $stopped | Should -BeTrue -Because 'Ctrl+C ends the call while systemctl still runs'
             $backups = @(Get-ChildItem -LiteralPath $state -Filter 'daemon.json.isulakata-*.bak')
             $now = [IO.File]::ReadAllBytes($config)
@@ -584,14 +577,7 @@ namespace IsulaKataTests
         Copy-Item (Join-Path $Fixtures 'Kata/kata1-qemu.toml') $config
         $original = [IO.File]::ReadAllBytes($config)
         $wrapper = Join-Path $state 'wrapper/stratovirt.sh'
-        Set-FakeState "block-$Program"
-        $ps = [powershell]::Create()
-        [void] $ps.AddScript("Import-Module '$ModulePath'; `$env:PATH = '$env:PATH'; `$env:ISULAKATA_FAKE_STATE = '$state'; Set-KataHypervisor -Hypervisor StratoVirt -ConfigPath '$config' -WrapperPath '$wrapper' -Verbose -WarningAction SilentlyContinue")
-        $async = $ps.BeginInvoke()
-        for ($i = 0; $i -lt 300 -and -not (Test-Path (Join-Path $state "blocked-$Program")); $i++) { Start-Sleep -Milliseconds 100 }
-        Test-Path (Join-Path $state "blocked-$Program") | Should -BeTrue -Because "the cmdlet reached $Program"
-        $stopped = Stop-Bounded -PowerShell $ps -Async $async -Seconds 30
-        Set-FakeState release
+        $stopped = Stop-WhileBlocked -Program $Program -Command "Set-KataHypervisor -Hypervisor StratoVirt -ConfigPath '$config' -WrapperPath '$wrapper' -Verbose -WarningAction SilentlyContinue"
         $stopped | Should -BeTrue -Because "Ctrl+C ends the call while $Program still runs"
         [IO.File]::ReadAllBytes($config) | Should -Be $original
         Test-Path -LiteralPath (Split-Path $wrapper) | Should -BeFalse
