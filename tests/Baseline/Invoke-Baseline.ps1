@@ -7,21 +7,21 @@
 .DESCRIPTION
     Each commit is checked out in a git worktree of its own in a temporary folder and built with its own build.ps1
     (-Task Build, with -NoReadyToRun when that build has the switch). The tests are always the ones of this working
-    tree (tests/Pester), run against the module each commit built (ISULAKATA_MODULE).
+    tree (tests/Pester, copied when the run starts, so editing them meanwhile changes nothing), run against the module
+    each commit built (ISULAKATA_MODULE).
 
-    The tests are copied from the working tree when the run starts, so editing them meanwhile changes nothing.
     Every Describe block that holds a listed test runs in a child pwsh of its own (tests/Invoke-PesterSuite.ps1 with
-    -Line) with a hard wall-clock limit; a
-    child that runs past it is killed with its process tree (a thread blocked in open() on a FIFO cannot be stopped in
-    any other way), and then each listed test of that block runs alone, again bounded, so the one that hangs is named
-    (HANG) and the others still get their verdict.
+    -Line) with a hard wall-clock limit. A child that runs past it is killed with its process tree (a thread blocked
+    in open() on a FIFO cannot be stopped in any other way), and then each listed test of that block runs alone, again
+    bounded, so the one that hangs is named (HANG) and the others still get their verdict.
 
-    Run by hand, not by CI: it builds twice and runs the old module into its hangs (about 20-40 minutes).
+    Run by hand, not by CI: it builds twice and runs the old module into its hangs (about 20-40 minutes). Exits 0 when
+    every class has a test that fails on the old commit and every listed test passes now.
 .EXAMPLE
     dotnet tool run pwsh -NoProfile -File tests/Baseline/Invoke-Baseline.ps1 -OutFile docs/trust.md
 .EXAMPLE
     # Against a module already built from the working tree (no second build), one class only:
-    dotnet tool run pwsh -NoProfile -File tests/Baseline/Invoke-Baseline.ps1 -NowModulePath output/IsulaKata/0.1.0/IsulaKata.psd1 -Class 'FIFO*'
+    dotnet tool run pwsh -NoProfile -File tests/Baseline/Invoke-Baseline.ps1 -NowModulePath output/IsulaKata/0.1.0/IsulaKata.psd1 -Class 'Hangs*'
 #>
 [CmdletBinding()]
 param(

@@ -286,6 +286,20 @@ catch { "error|`$(`$_.FullyQualifiedErrorId)|`$(`$_.Exception.GetType().FullName
         }
     }
 
+    It 'refuses -BaseSize <Value> (<Why>) with a project error, never a .NET one' -TestCases @(
+        @{ Value = '99999999999999999999G'; Why = 'beyond any number type once multiplied' }
+        @{ Value = '99999999999999999999999999999'; Why = 'beyond any number type' }
+        @{ Value = "$([char]0x0661)$([char]0x0660)G"; Why = 'Arabic-Indic digits, which \d matches' }
+    ) {
+        $root = New-TestRoot @{ '/etc/isulad/daemon.json' = 'daemon.shipped.json' }
+        $before = Get-RootSnapshot $root
+        $e = { Set-IsulaRuntime -Root $root -ThinPoolDevice $Pool -BaseSize $Value } | Should -Throw -PassThru
+        $e.FullyQualifiedErrorId | Should -Be 'InvalidStorageOption,IsulaKata.Commands.SetIsulaRuntimeCommand'
+        $e.Exception | Should -BeOfType ([IsulaKata.Core.IsulaKataException])
+        $e.CategoryInfo.Category | Should -Be 'InvalidArgument'
+        Get-RootSnapshot $root | Should -Be $before
+    }
+
     It 'lists every error id it can report in about_IsulaKata' {
         $about = Get-Content -Raw (Join-Path $PSScriptRoot '../../docs/en-US/about_IsulaKata.md')
         $missing = $KnownIds | Where-Object { $about -notmatch "\| ``$_`` \|" }
