@@ -38,7 +38,10 @@ param(
     # Where to write the table as Markdown (e.g. docs/trust.md); nothing is written without it.
     [string] $OutFile,
     # Keep the worktrees, builds and logs (the folder is printed).
-    [switch] $KeepWork
+    [switch] $KeepWork,
+    # Write the table from the results a run left (its results.json) instead of running: to change the notes of
+    # DefectClasses.psd1 without building and running again.
+    [string] $FromResults
 )
 
 $ErrorActionPreference = 'Stop'
@@ -208,14 +211,26 @@ try {
     $nugetRoot = if ($env:NUGET_PACKAGES) { $env:NUGET_PACKAGES } else { Join-Path $HOME '.nuget/packages' }
     $script:Pester = Join-Path $nugetRoot "pester/$pesterVersion/tools/Pester.psd1"
 
-    $old = Build-Commit -Commit $OldCommit -Name 'old'
-    $now = if ($NowModulePath) {
-        [pscustomobject]@{ Name = 'now'; Commit = "$((git -C $repo rev-parse HEAD).Trim()) + working tree"; Module = (Resolve-Path $NowModulePath).Path }
-    } else { Build-Commit -Commit $NowCommit -Name 'now' }
+    if ($FromResults) {
+        $saved = Get-Content -Raw -LiteralPath $FromResults | ConvertFrom-Json -AsHashtable
+        $old = [pscustomobject] $saved.Old; $now = [pscustomobject] $saved.Now
+        $oldResults = @{}; $nowResults = @{}
+        foreach ($key in $saved.OldResults.Keys) { $oldResults[$key -replace '^.*?/tests/Pester/', "$testRoot/"] = @($saved.OldResults[$key] | ForEach-Object { [pscustomobject] $_ }) }
+        foreach ($key in $saved.NowResults.Keys) { $nowResults[$key -replace '^.*?/tests/Pester/', "$testRoot/"] = @($saved.NowResults[$key] | ForEach-Object { [pscustomobject] $_ }) }
+    }
+    else {
+        $old = Build-Commit -Commit $OldCommit -Name 'old'
+        $now = if ($NowModulePath) {
+            [pscustomobject]@{ Name = 'now'; Commit = "$((git -C $repo rev-parse HEAD).Trim()) + working tree"; Module = (Resolve-Path $NowModulePath).Path }
+        } else { Build-Commit -Commit $NowCommit -Name 'now' }
 
-    Write-Host "Running $($listed.Count) tests in $(@($listed | Group-Object File, DescribeLine).Count) Describe blocks against each build (work folder: $work)"
-    $oldResults = Invoke-Side -Side $old -Tests $listed
-    $nowResults = Invoke-Side -Side $now -Tests $listed
+        Write-Host "Running $($listed.Count) tests in $(@($listed | Group-Object File, DescribeLine).Count) Describe blocks against each build (work folder: $work)"
+        $oldResults = Invoke-Side -Side $old -Tests $listed
+        $nowResults = Invoke-Side -Side $now -Tests $listed
+        $resultsPath = Join-Path ([IO.Path]::GetTempPath()) "isulakata-baseline-results-$PID.json"
+        @{ Old = $old; Now = $now; OldResults = $oldResults; NowResults = $nowResults } | ConvertTo-Json -Depth 6 | Set-Content -LiteralPath $resultsPath
+        Write-Host "Results kept in $resultsPath (-FromResults writes the table again from them)"
+    }
 
     $rows = foreach ($entry in $classes) {
         foreach ($ref in $entry.Tests) {
