@@ -29,7 +29,9 @@ if ($Line) { $configuration.Filter.Line = @($Line | ForEach-Object { $_ -split "
 $result = Invoke-Pester -Configuration $configuration
 if ($ResultPath) {
     $tests = foreach ($test in $result.Tests | Where-Object { $_.ShouldRun }) {
-        $message = if ($test.ErrorRecord) { (@($test.ErrorRecord)[0].ToString() -split "`n")[0] } else { '' }
+        # The first line of the first error, and Pester's "Expected:" and "But was:" lines when it has them.
+        $lines = if ($test.ErrorRecord) { @(@($test.ErrorRecord)[0].ToString() -split "`n" | ForEach-Object Trim) } else { @() }
+        $message = @($lines | Select-Object -First 1) + @($lines | Select-Object -Skip 1 | Where-Object { $_ -match '^(Expected:|But was:)' }) -join ' '
         [pscustomobject]@{ Name = $test.Name; ExpandedName = $test.ExpandedName; Line = $test.StartLine; Result = "$($test.Result)"; Message = $message }
     }
     ConvertTo-Json -InputObject @($tests) -Depth 3 | Set-Content -LiteralPath $ResultPath

@@ -136,9 +136,8 @@
             Tests = @(
                 @{ File = 'Trust.Tests.ps1'; It = 'refuses <Name> before running anything' }
                 @{ File = 'KataGenerations.Tests.ps1'; It = 'quotes a binary path holding <Name> in the wrapper*' }
-                @{ File = 'KataGenerations.Tests.ps1'; It = 'refuses a newline in <Parameter>' }
+                @{ File = 'KataGenerations.Tests.ps1'; It = 'refuses a newline in <Parameter>'; Note = 'main refused these values too, as PathNotAbsolute (a project error): nothing was injected; it fails on main by the error id only.' }
                 @{ File = 'KataGenerations.Tests.ps1'; It = 'refuses a log level that is not one of StratoVirt''s' }
-                @{ File = 'KataGenerations.Tests.ps1'; It = 'escapes quotes and backslashes in a kernel path written into TOML' }
             )
         }
         @{

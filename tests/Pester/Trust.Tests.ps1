@@ -392,13 +392,50 @@ Describe 'Install-KataGuestKernel: short downloads, Ctrl+C and a folder as -Dest
         @(Get-ChildItem -LiteralPath $root -Recurse -Force) | Should -BeNullOrEmpty
     }
 
-    It 'returns the SHA-256 of the very bytes it placed, reading its source once (a source that changes between reads)' {
-        # Each read of /proc/sys/kernel/random/uuid gives other bytes: a hash of one read and a copy of another differ.
+    It 'places exactly the bytes -Sha256 names, though the source changes while it waits for the folder lock (read once)' -Skip:(-not (Get-Command flock -ErrorAction Ignore)) {
+        # Another writer holds the lock on /var/lib/kata; while the cmdlet waits for it, the source gets other bytes.
+        # Main hashed the source, waited, then read it again to place it: the placed kernel was never verified.
         $root = New-TestRoot
-        $result = Install-KataGuestKernel -Root $root -Path /proc/sys/kernel/random/uuid -WarningAction SilentlyContinue
-        $placed = Join-Path $root 'var/lib/kata/vmlinux.bin'
-        (Get-Item -LiteralPath $placed).Length | Should -Be 37
-        $result.Sha256 | Should -Be (Get-Sha256 $placed)
+        $folder = Join-Path $root 'var/lib/kata'
+        New-Item -ItemType Directory -Path $folder | Out-Null
+        $source = Join-Path $TestDrive "kernel-$([guid]::NewGuid().ToString('N').Substring(0, 6)).bin"
+        [IO.File]::WriteAllBytes($source, [byte[]](0x7F, 0x45, 0x4C, 0x46) + [byte[]]::new(8192))
+        $sha = Get-Sha256 $source
+        # flock -o: the lock stays with flock itself (not its sleep), so stopping flock releases it.
+        $holder = Start-Process -FilePath flock -ArgumentList '-o', $folder, 'sleep', '120' -PassThru
+        $release = {
+            $sleeper = @((Get-Content -LiteralPath "/proc/$($holder.Id)/task/$($holder.Id)/children" -ErrorAction Ignore) -split ' ' | Where-Object { $_ })
+            Stop-Process -Id $holder.Id -ErrorAction SilentlyContinue
+            foreach ($id in $sleeper) { Stop-Process -Id $id -ErrorAction SilentlyContinue }
+        }
+        try {
+            Start-Sleep -Milliseconds 300
+            $ps = [powershell]::Create()
+            [void] $ps.AddScript("Import-Module '$ModulePath'; Install-KataGuestKernel -Root '$root' -Path '$source' -Sha256 '$sha' -WarningAction SilentlyContinue")
+            $async = $ps.BeginInvoke()
+            $waiting = $null
+            for ($i = 0; $i -lt 100 -and -not $waiting; $i++) {
+                Start-Sleep -Milliseconds 100
+                $waiting = Get-ChildItem /proc/self/fd -ErrorAction SilentlyContinue | Where-Object { $_.Target -eq $folder } | Select-Object -First 1
+            }
+            $waiting | Should -Not -BeNullOrEmpty -Because 'the cmdlet waits for the lock on /var/lib/kata'
+            [IO.File]::WriteAllBytes($source, [byte[]](0x7F, 0x45, 0x4C, 0x46) + [byte[]]::new(4096) + [byte[]](1, 2, 3))
+            & $release
+            $async.AsyncWaitHandle.WaitOne([TimeSpan]::FromSeconds(60)) | Should -BeTrue
+            $placed = Join-Path $folder 'vmlinux.bin'
+            try {
+                $result = @($ps.EndInvoke($async))
+                $result[-1].Sha256 | Should -Be $sha
+                Get-Sha256 $placed | Should -Be $sha -Because 'the bytes placed are the bytes whose SHA-256 was checked'
+            }
+            catch [System.Management.Automation.MethodInvocationException] {
+                # Refusing the changed source is the other valid answer: a project error, nothing placed.
+                "$($_.Exception.InnerException.ErrorRecord.FullyQualifiedErrorId)".Split(',')[0] | Should -BeIn $KnownIds
+                Test-Path -LiteralPath $placed | Should -BeFalse
+            }
+            $ps.Dispose()
+        }
+        finally { & $release }
     }
 
     It 'refuses a folder as -Destination with NotARegularFile' {
