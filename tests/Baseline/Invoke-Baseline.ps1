@@ -246,9 +246,9 @@ try {
             }
         }
     }
-    foreach ($group in $rows | Group-Object Class) {
-        Write-Host $group.Name
-        foreach ($row in $group.Group) { Write-Host ("    {0,-26} {1,-8} {2}" -f $row.Old, $row.Now, $row.Test) }
+    foreach ($entry in $classes) {
+        Write-Host $entry.Class
+        foreach ($row in $rows | Where-Object Class -EQ $entry.Class) { Write-Host ("    {0,-26} {1,-8} {2}" -f $row.Old, $row.Now, $row.Test) }
     }
 
     $proved = @($classes | Where-Object { $c = $_.Class; @($rows | Where-Object { $_.Class -eq $c -and $_.Old -match '^(FAIL|HANG)' -and $_.Now -eq 'PASS' }).Count -gt 0 })
