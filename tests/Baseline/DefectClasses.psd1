@@ -126,9 +126,9 @@
             )
         }
         @{
-            Class = 'Install-KataGuestKernel hashes other bytes than it writes (reads the file twice)'
+            Class = 'Install-KataGuestKernel verifies other bytes than it places (reads the source twice)'
             Tests = @(
-                @{ File = 'Trust.Tests.ps1'; It = 'returns the SHA-256 of the very bytes it placed*' }
+                @{ File = 'Trust.Tests.ps1'; It = 'places exactly the bytes -Sha256 names*' }
             )
         }
         @{

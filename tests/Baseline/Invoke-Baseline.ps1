@@ -257,7 +257,7 @@ try {
     foreach ($missing in $classes | Where-Object { $_ -notin $proved }) { Write-Host "  NOT PROVED: $($missing.Class)" }
 
     if ($OutFile) {
-        $escape = { param($t) "$t".Replace('|', '\|').Replace("`n", ' ') }
+        $escape = { param($t) "$t".Replace('|', '\|').Replace('<', '&lt;').Replace("`n", ' ') }
         $lines = @(
             '# Trust: each defect class of issue 12 and the test that proves it fixed'
             ''
@@ -269,8 +269,9 @@ try {
             '```'
             ''
             'It builds both commits, each in a git worktree of its own with its own build.ps1, and runs the tests of this'
-            'tree against each module, every Describe block in a child pwsh killed after a time limit (a test of the old'
-            'module that blocks in open() on a FIFO shows as HANG). It is run by hand, not by CI.'
+            'tree against each module, every Describe block in a child pwsh killed after a time limit (HANG). A call of the'
+            'old module that blocks in open() on a FIFO is a failed test, not a hang: the suite runs such calls in a child'
+            'pwsh of their own (Invoke-Bounded) and kills it after 30 seconds. It is run by hand, not by CI.'
             ''
             "Old: $($old.Commit.Substring(0, 10)). Now: $($now.Commit.Substring(0, [Math]::Min(10, $now.Commit.Length)))$(if ($now.Commit -like '*working tree') { ' and the working tree' })."
             ''
@@ -278,7 +279,13 @@ try {
             ''
             '| Defect class (issue 12, section 1) | Test | Old | Now | How it fails on the old commit (first failing case) |'
             '| --- | --- | --- | --- | --- |'
-            foreach ($row in $rows) { "| $(& $escape $row.Class) | $(& $escape $row.Test) | $($row.Old) | $($row.Now) | $(& $escape $row.Note) |" }
+            $previous = $null
+            foreach ($row in $rows) {
+                # The class once, on its first row.
+                $class = if ($row.Class -ne $previous) { & $escape $row.Class } else { '' }
+                $previous = $row.Class
+                "| $class | $(& $escape $row.Test) | $($row.Old) | $($row.Now) | $(& $escape $row.Note) |"
+            }
         )
         $target = if ([IO.Path]::IsPathRooted($OutFile)) { $OutFile } else { Join-Path (Get-Location) $OutFile }
         Set-Content -LiteralPath $target -Value $lines
