@@ -102,6 +102,25 @@ function Stop-WhileBlocked {
     $stopped
 }
 
+function Start-LockWaiter {
+    <#
+    .SYNOPSIS
+        Starts -Command (a line of PowerShell, the module imported) in a runspace of this process and waits until it
+        holds -Folder open, waiting for the lock another writer holds there. Returns the runspace, its async result and
+        that descriptor (a /proc/self/fd entry), or no descriptor when none appeared within 10 seconds.
+    #>
+    param([Parameter(Mandatory)] [string] $Folder, [Parameter(Mandatory)] [string] $Command)
+    $ps = [powershell]::Create()
+    [void] $ps.AddScript("Import-Module '$script:ModulePath'; $Command")
+    $async = $ps.BeginInvoke()
+    $fd = $null
+    for ($i = 0; $i -lt 100 -and -not $fd; $i++) {
+        Start-Sleep -Milliseconds 100
+        $fd = Get-ChildItem /proc/self/fd -ErrorAction SilentlyContinue | Where-Object { $_.Target -eq $Folder } | Select-Object -First 1
+    }
+    [pscustomobject]@{ PowerShell = $ps; Async = $async; Descriptor = $fd }
+}
+
 function Get-RootSnapshot {
     # Every entry under a root (path relative to it, its type and, for regular files, the SHA-256), one string each,
     # sorted. find tells the type without opening anything, so a FIFO or device is listed, never read.

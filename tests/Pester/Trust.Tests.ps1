@@ -197,14 +197,8 @@ Describe 'The folder lock' {
         $holder = Start-Process -FilePath flock -ArgumentList $folder, 'sleep', '60' -PassThru
         try {
             Start-Sleep -Milliseconds 300
-            $ps = [powershell]::Create()
-            [void] $ps.AddScript("Import-Module '$ModulePath'; Set-IsulaRuntime -Root '$root' -ThinPoolDevice '$Pool' -WarningAction SilentlyContinue")
-            $async = $ps.BeginInvoke()
-            $fd = $null
-            for ($i = 0; $i -lt 100 -and -not $fd; $i++) {
-                Start-Sleep -Milliseconds 100
-                $fd = Get-ChildItem /proc/self/fd -ErrorAction SilentlyContinue | Where-Object { $_.Target -eq $folder } | Select-Object -First 1
-            }
+            $waiter = Start-LockWaiter -Folder $folder -Command "Set-IsulaRuntime -Root '$root' -ThinPoolDevice '$Pool' -WarningAction SilentlyContinue"
+            $ps = $waiter.PowerShell; $async = $waiter.Async; $fd = $waiter.Descriptor
             $fd | Should -Not -BeNullOrEmpty -Because 'the cmdlet waits for the lock on the folder it holds open'
             $flags = (Get-Content "/proc/self/fdinfo/$($fd.Name)" | Where-Object { $_ -like 'flags:*' }) -replace '^flags:\s*', ''
             ([Convert]::ToInt32($flags, 8) -band 0x80000) | Should -Be 0x80000 -Because 'O_CLOEXEC keeps the lock out of every program the module starts'
@@ -410,15 +404,9 @@ Describe 'Install-KataGuestKernel: short downloads, Ctrl+C and a folder as -Dest
         }
         try {
             Start-Sleep -Milliseconds 300
-            $ps = [powershell]::Create()
-            [void] $ps.AddScript("Import-Module '$ModulePath'; Install-KataGuestKernel -Root '$root' -Path '$source' -Sha256 '$sha' -WarningAction SilentlyContinue")
-            $async = $ps.BeginInvoke()
-            $waiting = $null
-            for ($i = 0; $i -lt 100 -and -not $waiting; $i++) {
-                Start-Sleep -Milliseconds 100
-                $waiting = Get-ChildItem /proc/self/fd -ErrorAction SilentlyContinue | Where-Object { $_.Target -eq $folder } | Select-Object -First 1
-            }
-            $waiting | Should -Not -BeNullOrEmpty -Because 'the cmdlet waits for the lock on /var/lib/kata'
+            $waiter = Start-LockWaiter -Folder $folder -Command "Install-KataGuestKernel -Root '$root' -Path '$source' -Sha256 '$sha' -WarningAction SilentlyContinue"
+            $ps = $waiter.PowerShell; $async = $waiter.Async
+            $waiter.Descriptor | Should -Not -BeNullOrEmpty -Because 'the cmdlet waits for the lock on /var/lib/kata'
             [IO.File]::WriteAllBytes($source, [byte[]](0x7F, 0x45, 0x4C, 0x46) + [byte[]]::new(4096) + [byte[]](1, 2, 3))
             & $release
             $async.AsyncWaitHandle.WaitOne([TimeSpan]::FromSeconds(60)) | Should -BeTrue
