@@ -187,7 +187,8 @@ function Get-FirstFailure {
     param([object[]] $Cases, [string] $Case)
     $bad = @($Cases | Where-Object { (-not $Case -or $_.ExpandedName -like $Case) -and $_.Result -notin 'Passed', 'Skipped' }) | Select-Object -First 1
     if (-not $bad) { return '' }
-    $text = ("$($bad.ExpandedName): $($bad.Message)" -replace '\s+', ' ').Trim()
+    # Pester's TestDrive (a GUID-named temporary folder) is named as such: no path of the machine that ran it.
+    $text = ("$($bad.ExpandedName): $($bad.Message)" -replace '\s+', ' ' -replace '/tmp/[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}', '$TestDrive').Trim()
     if ($text.Length -gt 220) { $text = $text.Substring(0, 217) + '...' }
     $text
 }
