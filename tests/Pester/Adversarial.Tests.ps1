@@ -173,11 +173,13 @@ Describe 'Adversarial: mutated configuration files' {
         $async = $ps.BeginInvoke()
         $hang = $null
         while (-not $async.AsyncWaitHandle.WaitOne(500)) {
-            if (([DateTime]::UtcNow - $sync.Tick).TotalSeconds -gt 60) { $hang = $sync.Current; $ps.Stop(); break }
+            if (([DateTime]::UtcNow - $sync.Tick).TotalSeconds -gt 60) { $hang = $sync.Current; break }
         }
-        if (-not $hang) { $ps.EndInvoke($async) | Out-Null }
-        $runnerErrors = @($ps.Streams.Error)
-        $ps.Dispose()
+        # Read the error stream by index: enumerating a stream still open (a hung runner) would wait for it forever.
+        $stream = $ps.Streams.Error
+        $runnerErrors = @(for ($i = 0; $i -lt $stream.Count; $i++) { $stream[$i] })
+        if ($hang) { [void] (Stop-Bounded -PowerShell $ps -Async $async -Seconds 10) }
+        else { $ps.EndInvoke($async) | Out-Null; $ps.Dispose() }
         $hang | Should -BeNullOrEmpty -Because 'no call may hang (bounded at 60 seconds)'
         $runnerErrors | Should -BeNullOrEmpty
 
@@ -238,6 +240,43 @@ Describe 'Adversarial: special files where a file belongs' {
         $run.Finished | Should -BeTrue
         "$($run.Errors[0].FullyQualifiedErrorId)".Split(',')[0] | Should -Be 'NotARegularFile'
         @(Get-ChildItem -LiteralPath $root -Recurse -Force) | Should -BeNullOrEmpty
+    }
+
+    It 'refuses a FIFO at <Target>, which <Command> reads, at once (<Expect>)' -TestCases @(
+        @{ Target = '/etc/sysconfig/iSulad'; Command = 'Set-IsulaRuntime'; Expect = 'NotARegularFile'; Call = { param($Root) Set-IsulaRuntime -Root $Root -ThinPoolDevice /dev/mapper/isula-thinpool } }
+        @{ Target = '/etc/sysconfig/iSulad'; Command = 'Get-IsulaRuntime'; Expect = 'NotARegularFile'; Call = { param($Root) Get-IsulaRuntime -Root $Root } }
+        @{ Target = '/etc/isulad/daemon.json'; Command = 'Test-IsulaKataHost -Area Isulad'; Expect = 'rows'; Call = { param($Root) Test-IsulaKataHost -Root $Root -Area Isulad } }
+        @{ Target = '/usr/share/defaults/kata-containers/configuration.toml'; Command = 'Test-IsulaKataHost -Area Kata'; Expect = 'rows'; Call = { param($Root) Test-IsulaKataHost -Root $Root -Area Kata } }
+        @{ Target = '/usr/local/libexec/isulakata/stratovirt.sh'; Command = 'Set-KataHypervisor'; Expect = 'WrapperPathInUse'; Call = { param($Root) Set-KataHypervisor -Root $Root -Hypervisor StratoVirt } }
+        @{ Target = '/usr/local/libexec/isulakata/stratovirt.sh'; Command = 'Get-KataHypervisor'; Expect = 'a result'; Call = { param($Root) Get-KataHypervisor -Root $Root } }
+        @{ Target = '/usr/local/libexec/isulakata/stratovirt.sh'; Command = 'Test-IsulaKataHost -Area Kata'; Expect = 'rows'; Call = { param($Root) Test-IsulaKataHost -Root $Root -Area Kata } }
+    ) {
+        # The files a host has (daemon.json, kata's QEMU configuration; for the wrapper cases the configuration
+        # Set-KataHypervisor wrote, naming the wrapper), then the FIFO in place of the target.
+        $root = New-TestRoot @{ '/etc/isulad/daemon.json' = 'daemon.shipped.json'; '/usr/share/defaults/kata-containers/configuration.toml' = 'Kata/kata1-qemu.toml' }
+        if ($Target -like '*stratovirt.sh' -and $Command -ne 'Set-KataHypervisor') { Set-KataHypervisor -Root $root -Hypervisor StratoVirt -WarningAction SilentlyContinue | Out-Null }
+        $host_ = Join-Path $root $Target.TrimStart('/')
+        New-Item -ItemType Directory -Path (Split-Path $host_) -Force | Out-Null
+        Remove-Item -LiteralPath $host_ -Force -ErrorAction Ignore
+        mkfifo $host_
+        $journaled = { param($entries) @($entries | Where-Object { $_ -notmatch '^var(/| )' }) }
+        $before = & $journaled (Get-RootSnapshot $root)
+        $run = Invoke-Bounded -Script $Call -Arguments @{ Root = $root } -Seconds 30
+        $run.Finished | Should -BeTrue -Because 'a FIFO is never waited on'
+        foreach ($e in $run.Errors) {
+            "$($e.FullyQualifiedErrorId)".Split(',')[0] | Should -BeIn $KnownIds -Because "$($e.ExceptionType): $($e.Message)"
+            "$($e.FullyQualifiedErrorId)".Split(',')[0] | Should -Not -Be 'UnexpectedError'
+        }
+        switch ($Expect) {
+            'rows' { $run.OutputCount | Should -BeGreaterThan 0 -Because 'the doctor reports the FIFO as a failed row and goes on'; $run.Errors | Should -BeNullOrEmpty }
+            'a result' { ($run.OutputCount + $run.Errors.Count) | Should -BeGreaterThan 0 }
+            default {
+                "$($run.Errors[0].FullyQualifiedErrorId)".Split(',')[0] | Should -BeIn @($Expect, 'NotARegularFile')
+                $run.Errors[0].TargetObject | Should -Be $Target
+            }
+        }
+        (stat -c '%F' $host_) | Should -Be 'fifo'
+        & $journaled (Get-RootSnapshot $root) | Should -Be $before
     }
 }
 
@@ -307,16 +346,8 @@ Describe 'Adversarial: Ctrl+C in the middle' {
             Copy-Item (Join-Path $Fixtures 'daemon.shipped.json') $config
             $original = [IO.File]::ReadAllBytes($config)
             Set-FakeState config-path $config
-            Set-FakeState block-systemctl
-            $ps = [powershell]::Create()
-            [void] $ps.AddScript("Import-Module '$ModulePath'; `$env:PATH = '$env:PATH'; `$env:ISULAKATA_FAKE_STATE = '$state'; Set-IsulaRuntime -ConfigPath '$config' -ThinPoolDevice /dev/mapper/isula-thinpool -Restart -Verbose -WarningAction SilentlyContinue")
-            $async = $ps.BeginInvoke()
-            for ($i = 0; $i -lt 300 -and -not (Test-Path (Join-Path $state 'blocked-systemctl')); $i++) { Start-Sleep -Milliseconds 100 }
-            Test-Path (Join-Path $state 'blocked-systemctl') | Should -BeTrue -Because 'the cmdlet reached systemctl'
-            $ps.Stop()
-            Set-FakeState release
-            $async.IsCompleted | Should -BeTrue
-            $ps.Dispose()
+            $stopped = Stop-WhileBlocked -Program systemctl -Command "Set-IsulaRuntime -ConfigPath '$config' -ThinPoolDevice /dev/mapper/isula-thinpool -Restart -Verbose -WarningAction SilentlyContinue"
+            $stopped | Should -BeTrue -Because 'Ctrl+C ends the call while systemctl still runs'
             $backups = @(Get-ChildItem -LiteralPath $state -Filter 'daemon.json.isulakata-*.bak')
             $now = [IO.File]::ReadAllBytes($config)
             if ([Linq.Enumerable]::SequenceEqual($now, $original)) {
@@ -375,6 +406,236 @@ Describe 'Adversarial: Ctrl+C in the middle' {
     }
 }
 
+Describe 'Adversarial: Ctrl+C inside Set-KataHypervisor and Enable-VhostVsock' {
+    BeforeAll {
+        $script:Wrapper = '/usr/local/libexec/isulakata/stratovirt.sh'
+        $script:Conf = '/etc/modules-load.d/isulakata.conf'
+
+        # The log sink of the engine as the test drives it: records each line and, at the line asked for, presses
+        # Ctrl+C (cancels the token) and optionally throws as WriteVerbose does while a pipeline stops. In C#: the
+        # engine may log from any thread, where a PowerShell script block cannot run.
+        if (-not ('IsulaKataTests.StopAtLine' -as [type])) {
+            Add-Type -TypeDefinition @'
+namespace IsulaKataTests
+{
+    public sealed class StopAtLine
+    {
+        private readonly object _gate = new object();
+        private readonly System.Collections.Generic.List<string> _lines = new System.Collections.Generic.List<string>();
+        public StopAtLine(int at, bool throwOnStop) { At = at; ThrowOnStop = throwOnStop; }
+        public int At { get; }
+        public bool ThrowOnStop { get; }
+        public System.Threading.CancellationTokenSource Stop { get; } = new System.Threading.CancellationTokenSource();
+        public string[] Lines { get { lock (_gate) { return _lines.ToArray(); } } }
+        public void Log(string message)
+        {
+            int count;
+            lock (_gate) { _lines.Add(message); count = _lines.Count; }
+            if (At > 0 && count == At)
+            {
+                Stop.Cancel();
+                if (ThrowOnStop) { throw new System.Management.Automation.PipelineStoppedException(); }
+            }
+        }
+    }
+}
+'@
+        }
+
+        function Invoke-StoppedEngine {
+            <#
+            .SYNOPSIS
+                Runs an engine call in its own runspace with a cancellation token, as the cmdlet does, and presses Ctrl+C
+                (cancels the token) at the -At'th line the engine logs, or while the fake -Blocked program runs; with
+                -Throw the log line then also throws. -Call gets the root, the log and the token. Returns the lines
+                logged and how the call ended ('finished', or the error id or exception type).
+            #>
+            param([Parameter(Mandatory)] [string] $Root, [Parameter(Mandatory)] [scriptblock] $Call, [int] $At = 0, [string] $Blocked, [switch] $Throw)
+            $sink = [IsulaKataTests.StopAtLine]::new($At, [bool] $Throw)
+            $ps = [powershell]::Create()
+            [void] $ps.AddScript({
+                param($ModulePath, $Root, $Call, $Sink, $Path, $State)
+                Import-Module $ModulePath
+                $env:PATH = $Path; $env:ISULAKATA_FAKE_STATE = $State
+                $log = [Action[string]] $Sink.Log
+                try { & ([scriptblock]::Create($Call)) $Root $log $Sink.Stop.Token | Out-Null; 'finished' }
+                catch {
+                    $e = $_.Exception
+                    while ($e.InnerException -and $e -isnot [IsulaKata.Core.IsulaKataException]) { $e = $e.InnerException }
+                    if ($e -is [IsulaKata.Core.IsulaKataException]) { $e.ErrorId } else { $e.GetType().Name }
+                }
+            }.ToString())
+            foreach ($pair in @{ ModulePath = $ModulePath; Root = $Root; Call = $Call.ToString(); Sink = $sink; Path = $env:PATH; State = $env:ISULAKATA_FAKE_STATE }.GetEnumerator()) {
+                [void] $ps.AddParameter($pair.Key, $pair.Value)
+            }
+            $async = $ps.BeginInvoke()
+            if ($Blocked) {
+                for ($i = 0; $i -lt 300 -and -not (Test-Path (Join-Path $env:ISULAKATA_FAKE_STATE "blocked-$Blocked")); $i++) { Start-Sleep -Milliseconds 100 }
+                Test-Path (Join-Path $env:ISULAKATA_FAKE_STATE "blocked-$Blocked") | Should -BeTrue -Because "the call reached $Blocked"
+                $sink.Stop.Cancel()
+                Start-Sleep -Milliseconds 300
+                Set-FakeState release
+            }
+            $async.AsyncWaitHandle.WaitOne([TimeSpan]::FromSeconds(60)) | Should -BeTrue -Because 'a stopped call ends'
+            # A PipelineStoppedException (the log line that threw) ends the runspace's script past its catch.
+            $answer = @(try { $ps.EndInvoke($async) } catch { $e = $_.Exception; while ($e.InnerException) { $e = $e.InnerException }; $e.GetType().Name })
+            $ps.Dispose()
+            [pscustomobject]@{ Lines = $sink.Lines; Ended = "$($answer[-1])" }
+        }
+
+        function Assert-JournalConsistent {
+            # No change left Interrupted, and the newest entry of each file says what the file holds now. (The old
+            # module tests/Baseline runs these tests against had no journal; the current one always has.)
+            param([string] $Root)
+            if (-not (Get-Command Get-IsulaKataChange -ErrorAction Ignore)) { return }
+            $changes = @(Get-IsulaKataChange -Root $Root -WarningAction SilentlyContinue)
+            @($changes | Where-Object Outcome -EQ 'Interrupted') | Should -BeNullOrEmpty -Because 'a stopped call completes or rolls back each change it began'
+            foreach ($newest in $changes | Where-Object Action -NE 'FolderCreated' | Group-Object Path | ForEach-Object { $_.Group | Sort-Object Time -Descending | Select-Object -First 1 }) {
+                $file = Join-Path $Root $newest.Path.TrimStart('/')
+                $now = if (Test-Path -LiteralPath $file) { Get-Sha256 $file } else { $null }
+                $expected = if ($newest.Outcome -eq 'Done') { $newest.AfterSha256 } else { $newest.BeforeSha256 }
+                "$now" | Should -Be "$expected" -Because "the journal's newest entry for $($newest.Path) is $($newest.Outcome)"
+            }
+            foreach ($folder in $changes | Where-Object { $_.Action -eq 'FolderCreated' -and $_.Outcome -eq 'Done' }) {
+                Test-Path -LiteralPath (Join-Path $Root $folder.Path.TrimStart('/')) | Should -BeTrue -Because "the journal says $($folder.Path) was created"
+            }
+        }
+
+        $script:KataCall = {
+            param($Root, $Log, $Token)
+            $context = [IsulaKata.Core.HostContext]::Create($Root, $Log, $Token, $null)
+            $request = [IsulaKata.Kata.KataHypervisorRequest]@{ Hypervisor = [IsulaKata.Kata.KataHypervisorKind]::StratoVirt }
+            [IsulaKata.Kata.KataHypervisorConfigurator]::new($context).Apply($request)
+        }
+        $script:VsockCall = {
+            param($Root, $Log, $Token)
+            $context = [IsulaKata.Core.HostContext]::Create($Root, $Log, $Token, $null)
+            $kernel = [IsulaKata.Core.HostFiles]::new((Get-Content -Raw (Join-Path $env:ISULAKATA_FAKE_STATE 'kernel-root')), $Log, $Token, $null)
+            # The engine of main at 82eb2ea (tests/Baseline) lived in IsulaKata.Host and left the decisions to the
+            # cmdlet: load, then persist, as its cmdlet did.
+            $type = if ('IsulaKata.Modules.KernelModules' -as [type]) { [type] 'IsulaKata.Modules.KernelModules' } else { [type] 'IsulaKata.Host.KernelModules' }
+            $engine = $type::new($context, $kernel)
+            if ($engine.PSObject.Methods['Enable']) { $engine.Enable('vhost_vsock', '/dev/vhost-vsock', $true, [Func[string, string, bool]] { param($t, $a) $true }) }
+            else { $engine.Load('vhost_vsock', '/dev/vhost-vsock'); $engine.Persist('vhost_vsock') }
+        }
+
+        function New-KataStopRoot {
+            New-TestRoot @{ '/usr/share/defaults/kata-containers/configuration.toml' = 'Kata/kata1-qemu.toml' }
+        }
+
+        function Assert-KataAsWasOrAsAsked {
+            # configuration.toml byte for byte as it was (and no wrapper, no backup) or as an undisturbed run writes it
+            # (with the wrapper it names and one backup of the original); never a .tmp; the journal consistent.
+            param([string] $Root, [byte[]] $Original, [byte[]] $Asked, [byte[]] $AskedWrapper, [string] $Because)
+            $config = Join-Path $Root 'usr/share/defaults/kata-containers/configuration.toml'
+            $wrapper = Join-Path $Root $Wrapper.TrimStart('/')
+            $now = [IO.File]::ReadAllBytes($config)
+            $backups = @(Get-ChildItem -LiteralPath (Split-Path $config) -Filter 'configuration.toml.isulakata-*.bak')
+            if ([Linq.Enumerable]::SequenceEqual($now, $Original)) {
+                Test-Path -LiteralPath $wrapper | Should -BeFalse -Because "the configuration is as it was, so no wrapper may stay ($Because)"
+                $backups | Should -BeNullOrEmpty -Because "nothing was changed ($Because)"
+                Test-Path -LiteralPath (Join-Path $Root 'usr/local') | Should -BeFalse -Because "the folders made for the wrapper go with it ($Because)"
+            }
+            else {
+                [Text.Encoding]::UTF8.GetString($now) | Should -BeExactly ([Text.Encoding]::UTF8.GetString($Asked)) -Because "the configuration is as it was or as asked ($Because)"
+                [IO.File]::ReadAllBytes($wrapper) | Should -Be $AskedWrapper -Because "the configuration names the wrapper ($Because)"
+                $backups.Count | Should -Be 1
+                [IO.File]::ReadAllBytes($backups[0].FullName) | Should -Be $Original
+            }
+            @(Get-ChildItem -LiteralPath $Root -Recurse -Force | Where-Object { $_.Name -like '*.tmp' -or $_.Name -like '.isulakata*' }) | Should -BeNullOrEmpty -Because $Because
+            Assert-JournalConsistent $Root
+        }
+    }
+    BeforeEach { $null = New-FakeHost }
+    AfterEach { Remove-FakeHost }
+
+    It 'stops Set-KataHypervisor <When>, leaving the configuration and its wrapper as they were or as asked, never in between' -TestCases @(
+        @{ When = 'at each line it logs (from before the wrapper to after the configuration)'; Throw = $false }
+        @{ When = 'at each line it logs, the log line throwing as WriteVerbose does while the pipeline stops'; Throw = $true }
+    ) {
+        # An undisturbed run: what "as asked" is, and how many lines the engine logs on the way.
+        $clean = New-KataStopRoot
+        $config = 'usr/share/defaults/kata-containers/configuration.toml'
+        $original = [IO.File]::ReadAllBytes((Join-Path $clean $config))
+        $run = Invoke-StoppedEngine -Root $clean -Call $KataCall
+        $run.Ended | Should -Be 'finished'
+        $asked = [IO.File]::ReadAllBytes((Join-Path $clean $config))
+        $askedWrapper = [IO.File]::ReadAllBytes((Join-Path $clean $Wrapper.TrimStart('/')))
+        [Text.Encoding]::UTF8.GetString($asked) | Should -Match ([regex]::Escape("path = `"$Wrapper`""))
+        $run.Lines.Count | Should -BeGreaterOrEqual 3 -Because 'the wrapper, its folders and the configuration are each logged'
+        $wrapperAt = [Array]::FindIndex([string[]] $run.Lines, [Predicate[string]] { param($l) $l -like "Wrote '$Wrapper'*" }) + 1
+        $wrapperAt | Should -BeGreaterThan 0 -Because 'the wrapper is written before the configuration'
+        foreach ($at in 1..$run.Lines.Count) {
+            $root = New-KataStopRoot
+            $stopped = Invoke-StoppedEngine -Root $root -Call $KataCall -At $at -Throw:$Throw
+            $because = "Ctrl+C at line $at of $($run.Lines.Count) ('$($run.Lines[$at - 1])'), ended with $($stopped.Ended)"
+            $stopped.Ended | Should -BeIn @('finished', 'OperationCanceled', 'OperationCanceledException', 'PipelineStoppedException') -Because $because
+            # Line $wrapperAt is the point between the wrapper and the configuration: the configuration is then written
+            # whole, or the wrapper goes again.
+            Assert-KataAsWasOrAsAsked -Root $root -Original $original -Asked $asked -AskedWrapper $askedWrapper -Because $because
+        }
+    }
+
+    It 'stops Set-KataHypervisor <When> on a live host, writing nothing' -TestCases @(
+        @{ When = 'while rpm tells the kata generation'; Program = 'rpm' }
+    ) {
+        $state = $env:ISULAKATA_FAKE_STATE
+        $config = Join-Path $state 'configuration.toml'
+        Copy-Item (Join-Path $Fixtures 'Kata/kata1-qemu.toml') $config
+        $original = [IO.File]::ReadAllBytes($config)
+        $wrapper = Join-Path $state 'wrapper/stratovirt.sh'
+        $stopped = Stop-WhileBlocked -Program $Program -Command "Set-KataHypervisor -Hypervisor StratoVirt -ConfigPath '$config' -WrapperPath '$wrapper' -Verbose -WarningAction SilentlyContinue"
+        $stopped | Should -BeTrue -Because "Ctrl+C ends the call while $Program still runs"
+        [IO.File]::ReadAllBytes($config) | Should -Be $original
+        Test-Path -LiteralPath (Split-Path $wrapper) | Should -BeFalse
+        @(Get-ChildItem -LiteralPath $state -Force | Where-Object Name -Like '*configuration.toml?*') | Should -BeNullOrEmpty
+    }
+
+    It 'stops Enable-VhostVsock <When>, leaving the boot-time file as it was or as asked' -TestCases @(
+        @{ When = 'while modprobe runs'; Blocked = 'modprobe'; Throw = $false }
+        @{ When = 'at each line it logs'; Blocked = ''; Throw = $false }
+        @{ When = 'at each line it logs, the log line throwing as WriteVerbose does while the pipeline stops'; Blocked = ''; Throw = $true }
+    ) {
+        $newRoot = {
+            $root = New-TestRoot
+            New-Item -ItemType Directory -Path (Join-Path $root 'etc/modules-load.d') | Out-Null
+            [IO.File]::WriteAllText((Join-Path $root $Conf.TrimStart('/')), "# mine`nloop`n")
+            $kernel = Join-Path $TestDrive ('kernel-' + [guid]::NewGuid().ToString('N').Substring(0, 6))
+            New-Item -ItemType Directory -Path "$kernel/proc", "$kernel/dev" -Force | Out-Null
+            Set-Content -LiteralPath "$kernel/proc/modules" -Value "kvm 1142784 0 - Live 0x0000000000000000`n" -NoNewline
+            Set-FakeState kernel-root $kernel
+            $root
+        }
+        $original = [Text.Encoding]::UTF8.GetBytes("# mine`nloop`n")
+        $asked = "# mine`nloop`nvhost_vsock`n"
+        $clean = & $newRoot
+        $run = Invoke-StoppedEngine -Root $clean -Call $VsockCall
+        $run.Ended | Should -Be 'finished'
+        [IO.File]::ReadAllText((Join-Path $clean $Conf.TrimStart('/'))) | Should -BeExactly $asked
+        $points = if ($Blocked) { @(0) } else { 1..$run.Lines.Count }
+        foreach ($at in $points) {
+            $null = New-FakeHost
+            $root = & $newRoot
+            if ($Blocked) { Set-FakeState "block-$Blocked" }
+            $stopped = Invoke-StoppedEngine -Root $root -Call $VsockCall -At $at -Blocked $Blocked -Throw:$Throw
+            $because = if ($Blocked) { "Ctrl+C while $Blocked ran, ended with $($stopped.Ended)" } else { "Ctrl+C at line $at of $($run.Lines.Count) ('$($run.Lines[$at - 1])'), ended with $($stopped.Ended)" }
+            $stopped.Ended | Should -BeIn @('finished', 'OperationCanceled', 'OperationCanceledException', 'PipelineStoppedException') -Because $because
+            if ($Blocked) { $stopped.Ended | Should -Not -Be 'finished' -Because 'Ctrl+C while modprobe runs stops the call' }
+            $file = Join-Path $root $Conf.TrimStart('/')
+            $now = [IO.File]::ReadAllBytes($file)
+            $backups = @(Get-ChildItem -LiteralPath (Split-Path $file) -Filter 'isulakata.conf.isulakata-*.bak')
+            if ([Linq.Enumerable]::SequenceEqual($now, $original)) { $backups | Should -BeNullOrEmpty -Because $because }
+            else {
+                [Text.Encoding]::UTF8.GetString($now) | Should -BeExactly $asked -Because $because
+                $backups.Count | Should -Be 1
+                [IO.File]::ReadAllBytes($backups[0].FullName) | Should -Be $original
+            }
+            @(Get-ChildItem -LiteralPath $root -Recurse -Force | Where-Object { $_.Name -like '*.tmp' -or $_.Name -like '.isulakata*' }) | Should -BeNullOrEmpty -Because $because
+            Assert-JournalConsistent $root
+        }
+    }
+}
+
 Describe 'Adversarial: 50 concurrent runs on one file' {
     It 'serialises 50 Set-IsulaRuntime runs on one daemon.json: every run ends cleanly and the file is whole' {
         $root = New-TestRoot @{ '/etc/isulad/daemon.json' = 'daemon.shipped.json' }
@@ -389,7 +650,7 @@ Describe 'Adversarial: 50 concurrent runs on one file' {
                 [pscustomobject]@{ PowerShell = $ps; Async = $ps.BeginInvoke() }
             }
             $failures = foreach ($run in $runs) {
-                if (-not $run.Async.AsyncWaitHandle.WaitOne([TimeSpan]::FromSeconds(120))) { 'a run hung'; $run.PowerShell.Stop(); continue }
+                if (-not $run.Async.AsyncWaitHandle.WaitOne([TimeSpan]::FromSeconds(120))) { 'a run hung'; [void] $run.PowerShell.BeginStop($null, $null); continue }
                 try { [void] $run.PowerShell.EndInvoke($run.Async) } catch { $id = "$($_.Exception.InnerException.ErrorRecord.FullyQualifiedErrorId)"; if ($id.Split(',')[0] -notin $KnownIds) { "unexpected: $($_.Exception.Message)" } }
                 foreach ($e in $run.PowerShell.Streams.Error) { if ("$($e.FullyQualifiedErrorId)".Split(',')[0] -notin $KnownIds) { "unexpected: $e" } }
                 $run.PowerShell.Dispose()

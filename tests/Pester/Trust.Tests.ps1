@@ -197,22 +197,15 @@ Describe 'The folder lock' {
         $holder = Start-Process -FilePath flock -ArgumentList $folder, 'sleep', '60' -PassThru
         try {
             Start-Sleep -Milliseconds 300
-            $ps = [powershell]::Create()
-            [void] $ps.AddScript("Import-Module '$ModulePath'; Set-IsulaRuntime -Root '$root' -ThinPoolDevice '$Pool' -WarningAction SilentlyContinue")
-            $async = $ps.BeginInvoke()
-            $fd = $null
-            for ($i = 0; $i -lt 100 -and -not $fd; $i++) {
-                Start-Sleep -Milliseconds 100
-                $fd = Get-ChildItem /proc/self/fd -ErrorAction SilentlyContinue | Where-Object { $_.Target -eq $folder } | Select-Object -First 1
-            }
+            $waiter = Start-LockWaiter -Folder $folder -Command "Set-IsulaRuntime -Root '$root' -ThinPoolDevice '$Pool' -WarningAction SilentlyContinue"
+            $ps = $waiter.PowerShell; $async = $waiter.Async; $fd = $waiter.Descriptor
             $fd | Should -Not -BeNullOrEmpty -Because 'the cmdlet waits for the lock on the folder it holds open'
             $flags = (Get-Content "/proc/self/fdinfo/$($fd.Name)" | Where-Object { $_ -like 'flags:*' }) -replace '^flags:\s*', ''
             ([Convert]::ToInt32($flags, 8) -band 0x80000) | Should -Be 0x80000 -Because 'O_CLOEXEC keeps the lock out of every program the module starts'
-            $ps.Stop()
-            $async.IsCompleted | Should -BeTrue
+            Stop-Bounded -PowerShell $ps -Async $async -Seconds 30 | Should -BeTrue -Because 'Ctrl+C ends a wait for the lock'
             Get-RootSnapshot $root | Should -Be $before
         }
-        finally { Stop-Process -Id $holder.Id -ErrorAction SilentlyContinue; $ps.Dispose() }
+        finally { Stop-Process -Id $holder.Id -ErrorAction SilentlyContinue }
     }
 }
 
@@ -251,6 +244,53 @@ foreach (`$call in { Set-IsulaRuntime -Root '$root' -ThinPoolDevice '$Pool' -War
             $category | Should -Be 'PermissionDenied'
             $action | Should -Match 'sudo pwsh'
         }
+        Get-RootSnapshot $root | Should -Be $before
+    }
+
+    It 'replaces a 0444 file of the user who runs it, or refuses it, and leaves no backup behind a failure' -Skip:((id -u) -ne '0' -or -not (Get-Command setpriv -ErrorAction Ignore)) {
+        # The file and its folder belong to the (non-root) caller; the file is read-only (0444). Renaming over it is
+        # allowed; main made the backup, then failed to reopen that 0444 copy read-write to fsync it, and left it.
+        $root = New-TestRoot @{ '/etc/isulad/daemon.json' = 'daemon.shipped.json' }
+        $file = Join-Path $root 'etc/isulad/daemon.json'
+        chown -R 65534:65534 $root
+        chmod 0444 $file
+        chmod 755 $TestDrive
+        $original = [IO.File]::ReadAllBytes($file)
+        $journaled = { param($entries) @($entries | Where-Object { $_ -notmatch '^var(/| )' }) }
+        $before = & $journaled (Get-RootSnapshot $root)
+        $script = @"
+Import-Module '$ModulePath'
+try { `$r = Set-IsulaRuntime -Root '$root' -ThinPoolDevice '$Pool' -WarningAction SilentlyContinue; "ok|`$(`$r.BackupPath)" }
+catch { "error|`$(`$_.FullyQualifiedErrorId)|`$(`$_.Exception.GetType().FullName)|`$(`$_.Exception.Message)" }
+"@
+        $line = @(Invoke-AsNobody $script)[-1]
+        $outcome, $detail = $line -split '\|', 2
+        if ($outcome -eq 'ok') {
+            (Get-IsulaRuntime -Root $root -WarningAction SilentlyContinue).StorageDriver | Should -Be 'devicemapper'
+            $backups = @(Get-ChildItem -LiteralPath (Split-Path $file) -Filter 'daemon.json.isulakata-*.bak')
+            $backups.Count | Should -Be 1
+            [IO.File]::ReadAllBytes($backups[0].FullName) | Should -Be $original
+            @(Get-ChildItem -LiteralPath $root -Recurse -Force -Filter '*.tmp') | Should -BeNullOrEmpty
+        }
+        else {
+            $outcome | Should -Be 'error'
+            "$detail".Split(',')[0] | Should -BeIn $KnownIds -Because $detail
+            "$detail".Split(',')[0] | Should -Not -Be 'UnexpectedError'
+            & $journaled (Get-RootSnapshot $root) | Should -Be $before -Because "a refused write leaves nothing behind ($detail)"
+        }
+    }
+
+    It 'refuses -BaseSize <Value> (<Why>) with a project error, never a .NET one' -TestCases @(
+        @{ Value = '99999999999999999999G'; Why = 'beyond any number type once multiplied' }
+        @{ Value = '99999999999999999999999999999'; Why = 'beyond any number type' }
+        @{ Value = "$([char]0x0661)$([char]0x0660)G"; Why = 'Arabic-Indic digits, which \d matches' }
+    ) {
+        $root = New-TestRoot @{ '/etc/isulad/daemon.json' = 'daemon.shipped.json' }
+        $before = Get-RootSnapshot $root
+        $e = { Set-IsulaRuntime -Root $root -ThinPoolDevice $Pool -BaseSize $Value } | Should -Throw -PassThru
+        $e.FullyQualifiedErrorId | Should -Be 'InvalidStorageOption,IsulaKata.Commands.SetIsulaRuntimeCommand'
+        $e.Exception | Should -BeOfType ([IsulaKata.Core.IsulaKataException])
+        $e.CategoryInfo.Category | Should -Be 'InvalidArgument'
         Get-RootSnapshot $root | Should -Be $before
     }
 
@@ -341,11 +381,49 @@ Describe 'Install-KataGuestKernel: short downloads, Ctrl+C and a folder as -Dest
         $async = $ps.BeginInvoke()
         Start-Sleep -Seconds 2
         $watch = [Diagnostics.Stopwatch]::StartNew()
-        $ps.Stop()
+        Stop-Bounded -PowerShell $ps -Async $async -Seconds 30 | Should -BeTrue
         $watch.Elapsed.TotalSeconds | Should -BeLessThan 10
-        $async.IsCompleted | Should -BeTrue
-        $ps.Dispose()
         @(Get-ChildItem -LiteralPath $root -Recurse -Force) | Should -BeNullOrEmpty
+    }
+
+    It 'places exactly the bytes -Sha256 names, though the source changes while it waits for the folder lock (read once)' -Skip:(-not (Get-Command flock -ErrorAction Ignore)) {
+        # Another writer holds the lock on /var/lib/kata; while the cmdlet waits for it, the source gets other bytes.
+        # Main hashed the source, waited, then read it again to place it: the placed kernel was never verified.
+        $root = New-TestRoot
+        $folder = Join-Path $root 'var/lib/kata'
+        New-Item -ItemType Directory -Path $folder | Out-Null
+        $source = Join-Path $TestDrive "kernel-$([guid]::NewGuid().ToString('N').Substring(0, 6)).bin"
+        [IO.File]::WriteAllBytes($source, [byte[]](0x7F, 0x45, 0x4C, 0x46) + [byte[]]::new(8192))
+        $sha = Get-Sha256 $source
+        # flock -o: the lock stays with flock itself (not its sleep), so stopping flock releases it.
+        $holder = Start-Process -FilePath flock -ArgumentList '-o', $folder, 'sleep', '120' -PassThru
+        $release = {
+            $sleeper = @((Get-Content -LiteralPath "/proc/$($holder.Id)/task/$($holder.Id)/children" -ErrorAction Ignore) -split ' ' | Where-Object { $_ })
+            Stop-Process -Id $holder.Id -ErrorAction SilentlyContinue
+            foreach ($id in $sleeper) { Stop-Process -Id $id -ErrorAction SilentlyContinue }
+        }
+        try {
+            Start-Sleep -Milliseconds 300
+            $waiter = Start-LockWaiter -Folder $folder -Command "Install-KataGuestKernel -Root '$root' -Path '$source' -Sha256 '$sha' -WarningAction SilentlyContinue"
+            $ps = $waiter.PowerShell; $async = $waiter.Async
+            $waiter.Descriptor | Should -Not -BeNullOrEmpty -Because 'the cmdlet waits for the lock on /var/lib/kata'
+            [IO.File]::WriteAllBytes($source, [byte[]](0x7F, 0x45, 0x4C, 0x46) + [byte[]]::new(4096) + [byte[]](1, 2, 3))
+            & $release
+            $async.AsyncWaitHandle.WaitOne([TimeSpan]::FromSeconds(60)) | Should -BeTrue
+            $placed = Join-Path $folder 'vmlinux.bin'
+            try {
+                $result = @($ps.EndInvoke($async))
+                $result[-1].Sha256 | Should -Be $sha
+                Get-Sha256 $placed | Should -Be $sha -Because 'the bytes placed are the bytes whose SHA-256 was checked'
+            }
+            catch [System.Management.Automation.MethodInvocationException] {
+                # Refusing the changed source is the other valid answer: a project error, nothing placed.
+                "$($_.Exception.InnerException.ErrorRecord.FullyQualifiedErrorId)".Split(',')[0] | Should -BeIn $KnownIds
+                Test-Path -LiteralPath $placed | Should -BeFalse
+            }
+            $ps.Dispose()
+        }
+        finally { & $release }
     }
 
     It 'refuses a folder as -Destination with NotARegularFile' {

@@ -79,7 +79,19 @@ public sealed class HostFiles
         }
         Root = TrimSlash(System.IO.Path.GetFullPath(root));
         _realRoot = TrimSlash(RealPath(Root));
-        _log = log;
+        // A log line never breaks a write or a rollback: a sink that throws (WriteVerbose while the pipeline stops, say)
+        // would otherwise leave a folder, a wrapper or a journal intent behind between two steps that belong together.
+        _log = message =>
+        {
+            try
+            {
+                log(message);
+            }
+            catch (Exception)
+            {
+                // The line is dropped; the change goes on to its end.
+            }
+        };
         _cancellation = cancellation;
         _clock = clock ?? (() => DateTime.Now);
     }
