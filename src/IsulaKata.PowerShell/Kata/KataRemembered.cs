@@ -37,10 +37,7 @@ internal static class KataRemembered
     /// <summary>Adds a hypervisor table, marked as built here, before the given 1-based line (or at the end).</summary>
     public static void InsertBuiltTable(TomlEditor editor, string table, int? beforeLine)
     {
-        editor.InsertTable(table, beforeLine);
-        int header = editor.HeaderLine(table)!.Value;
-        editor.ReplaceLines(header, header,
-            $"{BuiltMarker} Set-KataHypervisor added the table below; choosing another hypervisor removes it again.", editor.LineText(header)!);
+        editor.InsertTable(table, beforeLine, $"{BuiltMarker} Set-KataHypervisor added the table below; choosing another hypervisor removes it again.");
     }
 
     /// <summary>Whether an active table was built by <see cref="InsertBuiltTable"/>.</summary>

@@ -236,14 +236,15 @@ public sealed class TomlEditor
         return true;
     }
 
-    /// <summary>Adds an empty table (its header line and a blank line) before the given 1-based line, or at the end.</summary>
-    public void InsertTable(string table, int? beforeLine)
+    /// <summary>Adds an empty table (its header line and a blank line) before the given 1-based line, or at the end; with
+    /// <paramref name="commentAbove"/>, that comment line right above the header (one edit, one parse).</summary>
+    public void InsertTable(string table, int? beforeLine, string? commentAbove = null)
     {
-        string header = "[" + table + "]";
+        string[] header = commentAbove is null ? new[] { "[" + table + "]" } : new[] { commentAbove, "[" + table + "]" };
         int count = View.Lines.Length;
         if (beforeLine is int before && before >= 1 && before <= count)
         {
-            EditLines(new Dictionary<int, string[]> { [before - 1] = new[] { header, string.Empty, Body(View.Lines[before - 1]) } });
+            EditLines(new Dictionary<int, string[]> { [before - 1] = header.Append(string.Empty).Append(Body(View.Lines[before - 1])).ToArray() });
             return;
         }
         // At the end: after a blank line, and ending with a newline.
@@ -251,11 +252,11 @@ public sealed class TomlEditor
         if (View.Lines[last].Length == 0)
         {
             bool blankBefore = last == 0 || View.Lines[last - 1].Trim().Length == 0;
-            EditLines(new Dictionary<int, string[]> { [last] = blankBefore ? new[] { header, string.Empty } : new[] { string.Empty, header, string.Empty } });
+            EditLines(new Dictionary<int, string[]> { [last] = (blankBefore ? header : header.Prepend(string.Empty)).Append(string.Empty).ToArray() });
         }
         else
         {
-            EditLines(new Dictionary<int, string[]> { [last] = new[] { Body(View.Lines[last]), string.Empty, header, string.Empty } });
+            EditLines(new Dictionary<int, string[]> { [last] = new[] { Body(View.Lines[last]), string.Empty }.Concat(header).Append(string.Empty).ToArray() });
         }
     }
 
