@@ -160,6 +160,16 @@ Describe 'Test-IsulaKataHost on a fake openEuler host' {
         Get-FakeCommand | Should -Be @('isula info')
     }
 
+    It 'judges default-runtime kata-runtime by the kata the installed package is (<Version>), asking rpm once' -TestCases @(
+        @{ Version = '2.1.0'; Status = 'Fail' }, @{ Version = '1.11.1'; Status = 'Warn' }
+    ) {
+        Set-FakeState rpm-installed "kata-containers $Version-25.oe2203sp3`n"
+        [IO.File]::WriteAllText($config, (Get-Content -Raw (Join-Path $Fixtures 'daemon.kata-devicemapper.json')).Replace('"io.containerd.kata.v2"', '"kata-runtime"'))
+        $row = Get-Row (Test-IsulaKataHost -Area Isulad -IsuladConfigPath $config -WarningAction SilentlyContinue) 'Default runtime'
+        $row.Status | Should -Be $Status
+        @(Get-FakeCommand | Where-Object { $_ -like 'rpm *' }) | Should -Be @('rpm -q --qf %{VERSION}\n kata-containers')
+    }
+
     It 'makes no change to the host: only read-only commands run' {
         Set-FakeState rpm-installed $AllInstalled
         Invoke-Fake systemctl restart isulad

@@ -43,6 +43,13 @@ public sealed class HostCheckContext
     /// kata (1.x, 2.x) only.</summary>
     public string? KataGeneration => Kata?.KataGeneration;
 
+    /// <summary>The installed kata's version when a program told it (rpm, kata-runtime, the shim) while kata's
+    /// configuration was read; null when none did, or when there is no configuration.</summary>
+    public string? KataVersion => Kata?.KataVersion;
+
+    /// <summary>Whether kata's configuration was found (and, on the live host, the installed programs were asked).</summary>
+    public bool HasKataConfig => Kata is not null;
+
     private KataHypervisorConfig? Kata => (_kata ??= new Lazy<KataHypervisorConfig?>(() => ConfiguredHypervisor.Read(Host, KataConfigPath))).Value;
 
     /// <summary>daemon.json read once by iSulad's own reader (and, on the live host, `isula info`), or the error

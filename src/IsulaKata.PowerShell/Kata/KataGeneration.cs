@@ -77,6 +77,9 @@ public sealed record KataGeneration(string Generation, string? Version, string E
         return new KataGeneration(Three, null, "the configuration (no [netmon]: kata 3.x)");
     }
 
+    /// <summary>The generation the installed programs tell (the live host only); null when none does.</summary>
+    public static KataGeneration? Installed(HostContext host) => host.IsLiveHost ? FromPrograms(host, rsFile: false) : null;
+
     /// <summary>The programs asked, in order, with what each prints when kata is there: rpm's query format line
     /// ("2.1.0"); kata-runtime's first line ("kata-runtime  : 2.1.0", then commit and OCI specs lines); the shim's one line
     /// ("Kata Containers containerd shim: id: "io.containerd.kata.v2", version: 2.1.0, commit: ..." in 2.x, "... shim

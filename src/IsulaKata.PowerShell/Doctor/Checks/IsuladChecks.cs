@@ -131,23 +131,17 @@ public sealed class IsuladChecks : HostCheckArea
         };
     }
 
-    /// <summary>1 or 2 from the kata-containers package (live rpm host), else from the files: kata 1.x ships kata-shim
-    /// and kata-proxy, kata 2.x only containerd-shim-kata-v2. Null when neither tells.</summary>
+    /// <summary>1 for kata 1.x, 2 for any later kata, as the installed programs tell (the one detector,
+    /// <see cref="Kata.KataGeneration"/>: asked once, while kata's configuration was read, or here when there is none);
+    /// else from the files: kata 1.x ships kata-shim and kata-proxy, later kata only containerd-shim-kata-v2. Null when
+    /// nothing tells.</summary>
     private int? KataGeneration()
     {
-        if (Host.IsLiveHost && new Packages.RpmPackages(Host) is { IsRpmHost: true } rpm)
+        string? told = Context.KataVersion is not null ? Context.KataGeneration
+            : Context.HasKataConfig ? null : Kata.KataGeneration.Installed(Host)?.Generation;
+        if (told is not null)
         {
-            try
-            {
-                if (rpm.Query(new[] { "kata-containers" })["kata-containers"] is string version && version.Length > 0 && char.IsAsciiDigit(version[0]))
-                {
-                    return version[0] == '1' ? 1 : 2;
-                }
-            }
-            catch (IsulaKataException)
-            {
-                // Fall back to the files.
-            }
+            return told == Kata.KataGeneration.One ? 1 : 2;
         }
         string[] v1Parts = { "/usr/libexec/kata-containers/kata-shim", "/usr/libexec/kata-containers/kata-proxy", "/usr/bin/kata-shim", "/usr/bin/kata-proxy" };
         if (v1Parts.Any(Host.Files.FileExists))
